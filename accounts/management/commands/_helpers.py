@@ -1,0 +1,16 @@
+from django.core.management.base import CommandError
+
+from accounts.models import Organization
+
+
+def organization_from_slug(slug: str) -> Organization:
+    try:
+        return Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist as exc:
+        raise CommandError(f"No organization with slug “{slug}”.") from exc
+
+
+def validation_error_text(exc) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)

@@ -1,0 +1,34 @@
+"""Which (organization, local day) pairs a write touched, so their snapshots get rebuilt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from reports.models import DirtyDay
+
+
+def local_days(*, organization: Organization, timestamps: Iterable[dt.datetime | None]) -> set[dt.date]:
+    """The organization's local dates of the given aware datetimes (None is skipped)."""
+    tz = organization.tzinfo
+    return {ts.astimezone(tz).date() for ts in timestamps if ts is not None}
+
+
+@transaction.atomic
+def mark_dirty(*, organization: Organization, days: Iterable[dt.date]) -> set[dt.date]:
+    """Record that the snapshots of these local days must be rebuilt; returns the days."""
+    days = set(days)
+    if not days:
+        return days
+    now = timezone.now()
+    DirtyDay.unscoped.bulk_create(
+        [DirtyDay(organization=organization, day=day, marked_at=now) for day in sorted(days)],
+        update_conflicts=True,
+        unique_fields=["organization", "day"],
+        update_fields=["marked_at"],
+    )
+    return days

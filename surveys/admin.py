@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from chats.admin import OrgAdmin
+from surveys.models import SurveyAnswer
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(OrgAdmin):
+    list_display = ["external_id", "kind", "scale", "score", "answered_at", "agent", "organization"]
+    list_filter = ["organization", "kind", "scale"]
+    search_fields = ["external_id", "comment"]
+    date_hierarchy = "answered_at"
+    raw_id_fields = ["chat", "ticket", "agent", "customer"]

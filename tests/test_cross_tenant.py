@@ -1,0 +1,72 @@
+"""The cross-tenant matrix: every organization page, walked from the URL configuration.
+
+A new page under ``/o/<org_slug>/`` is picked up automatically; if it takes another URL
+argument, this test fails until a sample value for it is added to ``SAMPLE_KWARGS`` (so no page
+escapes the matrix).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+
+# Sample values for URL arguments other than org_slug, built from the organization under test.
+SAMPLE_KWARGS: dict[str, object] = {}
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + str(p.pattern), p
+
+
+def org_page_names() -> list[str]:
+    names = sorted({p.name for route, p in _walk(get_resolver().url_patterns) if "<slug:org_slug>" in route})
+    assert names, "no organization pages found"
+    return names
+
+
+def org_url(name: str, slug: str) -> str:
+    pattern = next(p for route, p in _walk(get_resolver().url_patterns) if p.name == name)
+    params = set(pattern.pattern.converters) - {"org_slug"}
+    missing = params - SAMPLE_KWARGS.keys()
+    assert not missing, f"add sample values for {missing} of page {name!r} to SAMPLE_KWARGS"
+    return reverse(name, kwargs={"org_slug": slug, **{k: SAMPLE_KWARGS[k] for k in params}})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", org_page_names())
+def test_a_member_of_another_organization_gets_404(name, org, outsider_client, manager_client):
+    url = org_url(name, org.slug)
+    assert manager_client.get(url).status_code == 200, "the page must work for its own members"
+    assert outsider_client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", org_page_names())
+def test_an_unknown_organization_is_the_same_404(name, manager_client):
+    assert manager_client.get(org_url(name, "no-such-org")).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", org_page_names())
+def test_anonymous_users_are_sent_to_log_in(name, org, anonymous_client):
+    response = anonymous_client.get(org_url(name, org.slug))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_user_in_two_organizations_sees_each_only_under_its_own_slug(org, other_org, member_factory, client):
+    user = member_factory(org, role=Role.VIEWER)
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(organization=other_org, user=user, role=Role.AGENT)
+    client.force_login(user)
+    home_a = client.get(reverse("org_home", kwargs={"org_slug": org.slug}))
+    home_b = client.get(reverse("org_home", kwargs={"org_slug": other_org.slug}))
+    assert home_a.context["organization"] == org
+    assert home_b.context["organization"] == other_org
+    assert home_b.context["membership"].role == Role.AGENT
