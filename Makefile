@@ -8,7 +8,7 @@ DEMO_CHATS ?= 20000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/helpdesk_metrics
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve test lint smoke bench
+.PHONY: install demo serve test lint bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,6 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-
-smoke: install
-	$(BIN)/python bench/../tests/smoke_embedded.py
 
 bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py

@@ -32,3 +32,23 @@ def mark_dirty(*, organization: Organization, days: Iterable[dt.date]) -> set[dt
         update_fields=["marked_at"],
     )
     return days
+
+
+def chat_days(*, organization: Organization, requested_ats: Iterable[dt.datetime | None]) -> set[dt.date]:
+    """Days whose snapshots a chat requested at these times can change.
+
+    Its own local day, and, because first-contact resolution looks for a repeat contact within
+    the organization's follow-up window, every earlier day whose chats' windows reach it.
+    """
+    window = dt.timedelta(hours=organization.follow_up_window_hours)
+    tz = organization.tzinfo
+    days: set[dt.date] = set()
+    for ts in requested_ats:
+        if ts is None:
+            continue
+        last = ts.astimezone(tz).date()
+        day = (ts - window).astimezone(tz).date()
+        while day <= last:
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
