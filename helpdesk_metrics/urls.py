@@ -7,6 +7,8 @@ from accounts import views as account_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("chats.api.urls")),
+    path("metrics/", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -14,6 +16,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
+    path("o/<slug:org_slug>/reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
