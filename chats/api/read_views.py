@@ -1,0 +1,159 @@
+"""``GET /api/v1/<entity>/`` and ``GET /api/v1/<entity>/<external_id>/`` for helpdesk data.
+
+Each endpoint is a thin ``OrgAPIView``: the base scopes every query to the API key's
+organization, so another organization's external id is the same 404 as a missing one.
+"""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+from rest_framework.pagination import CursorPagination
+
+from accounts.api.base import OrgAPIView
+from accounts.models import Agent, Team
+from chats.api import filters
+from chats.api import read_serializers as out
+from chats.models import (
+    AgentSession,
+    CannedResponse,
+    CannedResponseUse,
+    Chat,
+    Customer,
+    Purchase,
+    QualityReview,
+    Tag,
+    Ticket,
+    WebsiteTraffic,
+)
+from chats.selectors import with_references
+from surveys.models import SurveyAnswer
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+class ReadCursorPagination(CursorPagination):
+    """Stable pages over a changing table, ordered by the view's ``ordering`` (time, then id)."""
+
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = ("id",)
+
+    def get_ordering(self, request, queryset, view):
+        return tuple(getattr(view, "ordering", self.ordering))
+
+
+class ReadView(OrgAPIView, viewsets.ReadOnlyModelViewSet):
+    """List and retrieve one entity; subclasses name ``model``, ``serializer_class``, ``ordering``."""
+
+    pagination_class = ReadCursorPagination
+    ordering: tuple[str, ...] = ("id",)
+
+    def scope_queryset(self, queryset):
+        return with_references(queryset)
+
+
+class TeamView(ReadView):
+    model = Team
+    serializer_class = out.TeamReadSerializer
+
+
+class AgentView(ReadView):
+    model = Agent
+    serializer_class = out.AgentReadSerializer
+    filterset_class = filters.AgentFilter
+
+
+class CustomerView(ReadView):
+    model = Customer
+    serializer_class = out.CustomerReadSerializer
+    filterset_class = filters.CustomerFilter
+    ordering = ("acquired_at", "id")
+
+
+class PurchaseView(ReadView):
+    model = Purchase
+    serializer_class = out.PurchaseReadSerializer
+    filterset_class = filters.PurchaseFilter
+    ordering = ("purchased_at", "id")
+
+
+class TagView(ReadView):
+    model = Tag
+    serializer_class = out.TagReadSerializer
+    filterset_class = filters.TagFilter
+    lookup_field = "name"
+
+
+class ChatView(ReadView):
+    model = Chat
+    serializer_class = out.ChatReadSerializer
+    filterset_class = filters.ChatFilter
+    ordering = ("requested_at", "id")
+
+
+class TicketView(ReadView):
+    model = Ticket
+    serializer_class = out.TicketReadSerializer
+    filterset_class = filters.TicketFilter
+    ordering = ("created_at", "id")
+
+
+class SurveyAnswerView(ReadView):
+    model = SurveyAnswer
+    serializer_class = out.SurveyAnswerReadSerializer
+    filterset_class = filters.SurveyAnswerFilter
+    ordering = ("answered_at", "id")
+
+
+class CannedResponseView(ReadView):
+    model = CannedResponse
+    serializer_class = out.CannedResponseReadSerializer
+
+
+class CannedResponseUseView(ReadView):
+    model = CannedResponseUse
+    serializer_class = out.CannedResponseUseReadSerializer
+    filterset_class = filters.CannedResponseUseFilter
+    ordering = ("used_at", "id")
+
+
+class AgentSessionView(ReadView):
+    model = AgentSession
+    serializer_class = out.AgentSessionReadSerializer
+    filterset_class = filters.AgentSessionFilter
+    ordering = ("started_at", "id")
+
+
+class WebsiteTrafficView(ReadView):
+    model = WebsiteTraffic
+    serializer_class = out.WebsiteTrafficReadSerializer
+    filterset_class = filters.WebsiteTrafficFilter
+    lookup_field = "date"
+    ordering = ("date", "id")
+
+
+class QualityReviewView(ReadView):
+    model = QualityReview
+    serializer_class = out.QualityReviewReadSerializer
+    filterset_class = filters.QualityReviewFilter
+    ordering = ("reviewed_at", "id")
+
+
+# URL segment -> view; read_urls builds the list and detail routes from it.
+READ_VIEWS: dict[str, type[ReadView]] = {
+    "teams": TeamView,
+    "agents": AgentView,
+    "customers": CustomerView,
+    "purchases": PurchaseView,
+    "tags": TagView,
+    "chats": ChatView,
+    "tickets": TicketView,
+    "survey-answers": SurveyAnswerView,
+    "canned-responses": CannedResponseView,
+    "canned-response-uses": CannedResponseUseView,
+    "agent-sessions": AgentSessionView,
+    "website-traffic": WebsiteTrafficView,
+    "quality-reviews": QualityReviewView,
+}
