@@ -1,0 +1,355 @@
+"""Validate a batch of items, then upsert it set-based.
+
+``prepare_batch`` checks every item (types, required fields, enums, order of timestamps, the
+entity's own rules), rejects duplicate keys and resolves references with one query per
+referenced model, collecting every problem as ``{"index", "field", "message"}``; any problem
+raises :class:`BulkValidationError` before anything is written. ``write_batch`` loads the
+existing rows with one query, upserts only new or changed rows with one
+``bulk_create(update_conflicts=True)``, replaces tag links of changed conversations, and marks
+the local days touched by the old and the new values dirty. Re-sending a batch therefore
+writes nothing and marks nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.api.errors import BulkValidationError
+from accounts.models import Organization
+from chats.ingestion.fields import REQUIRED, UNKNOWN_FIELD, Field, FieldError, Ref, TagNames
+from reports.freshness import mark_dirty
+
+MAX_ITEMS = 1000
+
+ITEMS_NOT_A_LIST = _("“items” must be a list of objects.")
+NO_ITEMS = _("“items” must contain at least one item.")
+TOO_MANY_ITEMS = _("At most %(max)d items per request, got %(count)d; split the batch.")
+ITEM_NOT_AN_OBJECT = _("Each item must be a JSON object.")
+DUPLICATE_KEY = _("“%(value)s” appears more than once in this batch.")
+UNKNOWN_REFERENCE = _("Unknown %(entity)s “%(value)s”.")
+
+Problem = tuple[str | None, str]  # (field, message)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A reference to an item of the same batch that does not exist yet; resolved after the upsert."""
+
+    key: str
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    updated: int = 0
+    dirty_days: set[dt.date] = field(default_factory=set)
+
+    def as_response(self) -> dict:
+        return {"created": self.created, "updated": self.updated}
+
+
+@dataclass
+class BatchContext:
+    """What the entity checks may consult: the organization and the referenced rows."""
+
+    organization: Organization
+    references: dict[tuple[type, str], dict[str, tuple]] = field(default_factory=dict)
+    extras: dict[tuple[type, str], tuple[str, ...]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def referenced(self, ref: Ref, key: str | None) -> dict | None:
+        """The referenced row's pk and ``extra`` columns, or None."""
+        if key is None:
+            return None
+        found = self.references.get((ref.model, ref.lookup), {}).get(key)
+        if found is None:
+            return None
+        return dict(zip(("pk", *self.extras[(ref.model, ref.lookup)]), found, strict=True))
+
+
+class EntitySpec:
+    """One ingestible entity: its item fields, upsert key, rules and the days it touches.
+
+    Subclasses override ``check`` (rules across fields; yields (field, message)), ``load_context``
+    (per-batch data such as the active scorecard) and ``dirty_days``.
+    """
+
+    name: str
+    model: type
+    fields: list[Field]
+    key = "external_id"
+    tag_link: tuple[type, str] | None = None  # (through model, its FK attname to this model)
+    extra_columns: tuple[str, ...] = ()  # model columns the checks fill in (not item fields)
+    description = ""
+
+    def __init__(self):
+        for f in self.fields:
+            f.bind(self.model)
+        self.by_name = {f.name: f for f in self.fields}
+        self.references = [f for f in self.fields if isinstance(f, Ref)]
+        self.columns = [f.attname for f in self.fields if f.attname] + list(self.extra_columns)
+        self.update_columns = [c for c in self.columns if c != self.key]
+        self.has_tags = any(isinstance(f, TagNames) for f in self.fields)
+
+    def load_context(self, ctx: BatchContext) -> None:
+        """Load per-batch data into ``ctx.data`` (one query at most)."""
+
+    def check(self, row: dict, given: set[str], ctx: BatchContext) -> Iterator[Problem]:
+        """Rules across fields; may fill derived columns into ``row``."""
+        return iter(())
+
+    def dirty_days(self, organization: Organization, rows: list[dict]) -> set[dt.date]:
+        """Local days whose snapshots depend on these rows (old and new column values)."""
+        return set()
+
+
+def _parse_item(spec: EntitySpec, item) -> tuple[dict | None, set[str], list[Problem]]:
+    if not isinstance(item, dict):
+        return None, set(), [(None, str(ITEM_NOT_AN_OBJECT))]
+    problems: list[Problem] = [(name, str(UNKNOWN_FIELD)) for name in item if name not in spec.by_name]
+    row: dict[str, Any] = {}
+    given: set[str] = set()
+    for f in spec.fields:
+        value = item.get(f.name)
+        if value is None:
+            if f.required:
+                problems.append((f.name, str(REQUIRED)))
+            row[f.name] = f.empty
+            if isinstance(f, Ref) and f.attname:
+                row[f.attname] = None
+            continue
+        try:
+            row[f.name] = f.parse(value)
+        except FieldError as exc:
+            problems.append((exc.field or f.name, exc.message))
+            continue
+        given.add(f.name)
+    return (None if problems else row), given, problems
+
+
+def _resolve_references(spec: EntitySpec, rows: list[dict | None], ctx: BatchContext,
+                        known_keys: frozenset[str]) -> dict[int, list[Problem]]:
+    """Set each reference's pk (one query per referenced model and lookup); return problems."""
+    wanted: dict[tuple[type, str], set[str]] = defaultdict(set)
+    extras: dict[tuple[type, str], set[str]] = defaultdict(set)
+    for ref in spec.references:
+        target = (ref.model, ref.lookup)
+        extras[target].update(ref.extra)
+        for row in rows:
+            if row is None:
+                continue
+            value = row[ref.name]
+            if isinstance(value, tuple):  # tag names
+                wanted[target].update(value)
+            elif value is not None:
+                wanted[target].add(value)
+    for target, keys in wanted.items():
+        model, lookup = target
+        columns = tuple(sorted(extras[target]))
+        ctx.extras[target] = columns
+        found = (
+            model.objects.for_org(ctx.organization)
+            .filter(**{f"{lookup}__in": keys})
+            .values_list(lookup, "pk", *columns)
+        )
+        ctx.references[target] = {r[0]: r[1:] for r in found}
+
+    batch_keys = {row[spec.key] for row in rows if row is not None} | known_keys
+    problems: dict[int, list[Problem]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if row is None:
+            continue
+        for ref in spec.references:
+            value = row[ref.name]
+            if value is None or value == ():
+                continue
+            table = ctx.references.get((ref.model, ref.lookup), {})
+            entity = ref.model._meta.verbose_name
+            if isinstance(value, tuple):
+                missing = [name for name in value if name not in table]
+                problems[index].extend((ref.name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": name}))
+                                       for name in missing)
+                row[ref.name] = tuple(table[name][0] for name in value if name in table)
+            elif value in table:
+                row[ref.attname] = table[value][0]
+            elif ref.same_batch and value in batch_keys:
+                row[ref.attname] = Pending(value)
+            else:
+                problems[index].append((ref.name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": value})))
+    return problems
+
+
+@dataclass
+class PreparedBatch:
+    spec: EntitySpec
+    organization: Organization
+    rows: list[dict]
+
+
+def check_items(items) -> None:
+    """The batch envelope: a list of 1..MAX_ITEMS items."""
+    if not isinstance(items, list):
+        raise BulkValidationError([{"field": "items", "message": str(ITEMS_NOT_A_LIST)}], str(ITEMS_NOT_A_LIST))
+    if not items:
+        raise BulkValidationError([{"field": "items", "message": str(NO_ITEMS)}], str(NO_ITEMS))
+    if len(items) > MAX_ITEMS:
+        message = str(TOO_MANY_ITEMS % {"max": MAX_ITEMS, "count": len(items)})
+        raise BulkValidationError([{"field": "items", "message": message}], message)
+
+
+def prepare_batch(*, organization: Organization, spec: EntitySpec, items: list,
+                  known_keys: Iterable[str] = ()) -> PreparedBatch:
+    """Validate every item; raise BulkValidationError listing every problem, or return the rows.
+
+    ``known_keys``: keys of items already accepted earlier in the same import (a file's earlier
+    lines), which same-batch references may point to.
+    """
+    check_items(items)
+    problems: dict[int, list[Problem]] = defaultdict(list)
+    rows: list[dict | None] = []
+    givens: list[set[str]] = []
+    for index, item in enumerate(items):
+        row, given, item_problems = _parse_item(spec, item)
+        if item_problems:
+            problems[index].extend(item_problems)
+        rows.append(row)
+        givens.append(given)
+
+    first_index: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        if row is None:
+            continue
+        key = row[spec.key]
+        if key in first_index:
+            problems[index].append((spec.key, str(DUPLICATE_KEY % {"value": key})))
+        else:
+            first_index[key] = index
+
+    ctx = BatchContext(organization=organization)
+    spec.load_context(ctx)
+    for index, ref_problems in _resolve_references(spec, rows, ctx, frozenset(known_keys)).items():
+        problems[index].extend(ref_problems)
+    for index, row in enumerate(rows):
+        if row is not None:
+            problems[index].extend(spec.check(row, givens[index], ctx))
+
+    details = [
+        {"index": index, "field": f, "message": message}
+        for index in sorted(problems)
+        for f, message in problems[index]
+    ]
+    if details:
+        raise BulkValidationError(details)
+    return PreparedBatch(spec=spec, organization=organization, rows=rows)
+
+
+@transaction.atomic
+def write_batch(batch: PreparedBatch) -> IngestResult:
+    """Upsert a validated batch; count created and updated items against the rows that existed."""
+    spec, organization, rows = batch.spec, batch.organization, batch.rows
+    model_qs = spec.model.objects.for_org(organization)
+    keys = [row[spec.key] for row in rows]
+    existing = {
+        old[spec.key]: old
+        for old in model_qs.filter(**{f"{spec.key}__in": keys}).values("pk", *spec.columns)
+    }
+    old_tags: dict[int, frozenset[int]] = {}
+    if spec.has_tags and existing:
+        through, fk = spec.tag_link
+        links = defaultdict(set)
+        for owner, tag in (
+            through.objects.for_org(organization)
+            .filter(**{f"{fk}__in": [old["pk"] for old in existing.values()]})
+            .values_list(fk, "tag_id")
+        ):
+            links[owner].add(tag)
+        old_tags = {owner: frozenset(tags) for owner, tags in links.items()}
+
+    upserts: list[dict] = []
+    tag_changes: list[dict] = []
+    touched: list[dict] = []
+    for row in rows:
+        values = {c: row[c] for c in spec.columns}
+        old = existing.get(row[spec.key])
+        changed = old is None or any(
+            isinstance(v, Pending) or old[c] != v for c, v in values.items()
+        )
+        tags_changed = spec.has_tags and frozenset(row["tags"]) != old_tags.get(old and old["pk"], frozenset())
+        if changed:
+            upserts.append(row)
+        if tags_changed:
+            tag_changes.append(row)
+        if changed or tags_changed:
+            touched.append(values)
+            if old is not None:
+                touched.append(old)
+
+    pks = {key: old["pk"] for key, old in existing.items()}
+    if upserts:
+        objs = [
+            spec.model(organization=organization,
+                       **{c: (None if isinstance(row[c], Pending) else row[c]) for c in spec.columns})
+            for row in upserts
+        ]
+        model_qs.bulk_create(
+            objs, update_conflicts=True, unique_fields=["organization", spec.key],
+            update_fields=spec.update_columns,
+        )
+        pks.update({getattr(obj, spec.key): obj.pk for obj in objs})
+        _resolve_pending(spec, organization, upserts, objs, pks)
+    if tag_changes:
+        _replace_tags(spec, organization, tag_changes, pks, existing)
+
+    result = IngestResult(created=sum(key not in existing for key in keys))
+    result.updated = len(keys) - result.created
+    result.dirty_days = spec.dirty_days(organization, touched)
+    mark_dirty(organization=organization, days=result.dirty_days)
+    return result
+
+
+def _resolve_pending(spec, organization, rows, objs, pks) -> None:
+    """Fill references to items of this batch (or of earlier lines already written)."""
+    to_update: dict[str, list] = defaultdict(list)
+    for row, obj in zip(rows, objs, strict=True):
+        for ref in spec.references:
+            pending = row.get(ref.attname)
+            if isinstance(pending, Pending):
+                to_update[ref.attname].append((obj, pending.key))
+    if not to_update:
+        return
+    missing = {key for pairs in to_update.values() for _obj, key in pairs if key not in pks}
+    if missing:
+        pks.update(spec.model.objects.for_org(organization).filter(**{f"{spec.key}__in": missing})
+                   .values_list(spec.key, "pk"))
+    for attname, pairs in to_update.items():
+        for obj, key in pairs:
+            setattr(obj, attname, pks[key])
+        spec.model.objects.for_org(organization).bulk_update([obj for obj, _key in pairs], [attname])
+
+
+def _replace_tags(spec, organization, rows, pks, existing) -> None:
+    through, fk = spec.tag_link
+    owners = [pks[row[spec.key]] for row in rows]
+    replaced = [pk for row, pk in zip(rows, owners, strict=True) if row[spec.key] in existing]
+    if replaced:
+        through.objects.for_org(organization).filter(**{f"{fk}__in": replaced}).delete()
+    through.objects.for_org(organization).bulk_create([
+        through(organization=organization, tag_id=tag, **{fk: owner})
+        for row, owner in zip(rows, owners, strict=True)
+        for tag in row["tags"]
+    ])
+
+
+def bulk_upsert(*, organization: Organization, spec: EntitySpec, items: list,
+                known_keys: Iterable[str] = ()) -> IngestResult:
+    """Validate and upsert one batch in one transaction; nothing is written if any item is bad."""
+    with transaction.atomic():
+        return write_batch(prepare_batch(organization=organization, spec=spec, items=items,
+                                         known_keys=known_keys))
