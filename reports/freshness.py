@@ -18,9 +18,26 @@ def local_days(*, organization: Organization, timestamps: Iterable[dt.datetime |
     return {ts.astimezone(tz).date() for ts in timestamps if ts is not None}
 
 
+# A burst of writes enqueues one rebuild per organization in this many seconds (the frequent
+# sweep picks up anything marked while that rebuild was already running).
+ENQUEUE_DEBOUNCE_SECONDS = 5
+
+
+def _enqueue_rebuild(organization_id: int) -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from reports.tasks import rebuild_dirty_days_task
+
+    # Eager (embedded default): rebuild right away so numbers are fresh after every write.
+    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(f"rebuild-enqueued:{organization_id}", 1, ENQUEUE_DEBOUNCE_SECONDS):
+        rebuild_dirty_days_task.delay(organization_id)
+
+
 @transaction.atomic
 def mark_dirty(*, organization: Organization, days: Iterable[dt.date]) -> set[dt.date]:
-    """Record that the snapshots of these local days must be rebuilt; returns the days."""
+    """Record that the snapshots of these local days must be rebuilt, and enqueue that rebuild
+    once the transaction commits; returns the days."""
     days = set(days)
     if not days:
         return days
@@ -31,6 +48,7 @@ def mark_dirty(*, organization: Organization, days: Iterable[dt.date]) -> set[dt
         unique_fields=["organization", "day"],
         update_fields=["marked_at"],
     )
+    transaction.on_commit(lambda: _enqueue_rebuild(organization.pk))
     return days
 
 

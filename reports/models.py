@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import OrgScopedModel
+from chats.models import Channel, Priority
+from reports import components as C
 
 
 class DirtyDay(OrgScopedModel):
@@ -21,3 +23,111 @@ class DirtyDay(OrgScopedModel):
 
     def __str__(self):
         return f"{self.organization_id} {self.day}"
+
+
+def _component_fields() -> dict:
+    fields = {}
+    for name in C.COUNTS + C.DURATION_COUNTS:
+        fields[name] = models.BigIntegerField(default=0)
+    for name in C.SUMS + C.DURATION_SUMS:
+        fields[name] = models.FloatField(default=0)
+    for name in C.HISTOGRAMS:
+        fields[name] = models.JSONField(default=dict)
+    return fields
+
+
+# The abstract base every grain shares: organization, local day, and every component.
+SnapshotComponents = type(
+    "SnapshotComponents",
+    (OrgScopedModel,),
+    {
+        "__module__": __name__,
+        "day": models.DateField(_("local day")),
+        "built_at": models.DateTimeField(_("built"), auto_now=True),
+        "Meta": type("Meta", (OrgScopedModel.Meta,), {"abstract": True}),
+        **_component_fields(),
+    },
+)
+
+
+class DaySnapshot(SnapshotComponents):
+    """Organization × local day."""
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day"], name="snap_day_uniq")]
+
+
+class AgentDaySnapshot(SnapshotComponents):
+    """Organization × day × agent (the chat's agent; a survey's agent or its conversation's)."""
+
+    agent = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "agent"], name="snap_agent_uniq")]
+
+
+class TeamDaySnapshot(SnapshotComponents):
+    """Organization × day × team (the conversation's team, else its agent's)."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "team"], name="snap_team_uniq")]
+
+
+class ChannelDaySnapshot(SnapshotComponents):
+    """Organization × day × channel."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "channel"], name="snap_channel_uniq")]
+
+
+class TagDaySnapshot(SnapshotComponents):
+    """Organization × day × tag: a conversation with two tags counts once under each."""
+
+    tag = models.ForeignKey("chats.Tag", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "tag"], name="snap_tag_uniq")]
+
+
+class HourSnapshot(SnapshotComponents):
+    """Organization × day × local hour of day (heatmap and staffing)."""
+
+    hour = models.PositiveSmallIntegerField()
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day", "hour"], name="snap_hour_uniq"),
+            models.CheckConstraint(condition=models.Q(hour__gte=0, hour__lte=23), name="snap_hour_0_23"),
+        ]
+
+
+class SlaMetric(models.TextChoices):
+    CHAT_FIRST_RESPONSE = "chat_first_response", _("Chat first response")
+    CHAT_WAIT = "chat_wait", _("Chat wait (pickup)")
+    TICKET_FIRST_RESPONSE = "ticket_first_response", _("Ticket first response")
+    TICKET_RESOLUTION = "ticket_resolution", _("Ticket resolution")
+
+
+class SlaTarget(OrgScopedModel):
+    """A service-level target. Empty channel/priority means "any"; the most specific wins."""
+
+    metric = models.CharField(_("measure"), max_length=30, choices=SlaMetric.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    target_seconds = models.PositiveIntegerField(_("target (seconds)"))
+
+    class Meta(OrgScopedModel.Meta):
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "metric", "channel", "priority"], name="sla_target_uniq"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_metric_display()} ≤ {self.target_seconds}s"

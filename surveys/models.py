@@ -35,6 +35,11 @@ KIND_SCALES: dict[str, tuple[str, ...]] = {
 }
 # CSAT answers at or above this score are positive (METRICS.md: csat).
 CSAT_POSITIVE_FROM: dict[str, int] = {Scale.ONE_TO_FIVE: 4, Scale.ONE_TO_TEN: 9, Scale.GOOD_BAD: 1}
+# ... and at or below this score negative (a complaint).
+CSAT_NEGATIVE_UPTO: dict[str, int] = {Scale.ONE_TO_FIVE: 2, Scale.ONE_TO_TEN: 6, Scale.GOOD_BAD: 0}
+# NPS (0-10): promoters 9-10, detractors 0-6.
+NPS_PROMOTER_FROM = 9
+NPS_DETRACTOR_UPTO = 6
 
 
 def _score_within_scale() -> Q:

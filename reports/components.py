@@ -1,0 +1,66 @@
+"""The additive components a daily snapshot stores. One list serves the models, the builders
+and the metric definitions, so a component exists everywhere or nowhere.
+
+Snapshots store components only (counts, sums, histograms), never final ratios: any range is
+computed by adding components and dividing once (METRICS.md rule 2).
+"""
+
+# Durations in seconds: each has <name>_sum, <name>_n and a <name>_hist log-bucket histogram.
+DURATIONS = (
+    "first_response_time",         # chat: first_response_at - requested_at (answered chats)
+    "wait_time",                   # chat: accepted_at - requested_at
+    "chat_duration",               # chat: ended_at - accepted_at
+    "wrap_up_time",                # chat: closed_at - ended_at
+    "handle_time",                 # chat: duration + wrap-up (wrap-up 0 when not closed)
+    "chat_response_time",          # chat: its own mean reply interval (for percentiles)
+    "ticket_first_response_time",  # ticket: first_response_at - created_at (by created day)
+    "resolution_time",             # ticket: resolved_at - created_at (by resolved day)
+    "complaint_resolution_time",   # ticket: resolved_at - (escalated_at or created_at), complaints
+)
+
+COUNTS = (
+    # chats, on the local day of requested_at
+    "chats_total", "chats_answered", "chats_missed",
+    "missed_visitor_left", "missed_timeout", "missed_no_agent_online",
+    "chats_proactive", "chats_transferred",
+    "outcome_resolved", "outcome_escalated", "outcome_unresolved",
+    "messages_total", "chats_short", "chats_medium", "chats_long",
+    "response_count",
+    "chats_tagged", "tag_assignments", "chats_high_priority_tag",
+    "chats_with_canned",
+    "fcr_chats", "fcr_repeat_contacts",
+    "chats_converted",
+    "frt_within_target", "wait_within_target",
+    # tickets: volume on the local day of created_at, resolution on that of resolved_at
+    "tickets_created", "tickets_low", "tickets_normal", "tickets_high", "tickets_urgent",
+    "ticket_frt_within_target",
+    "tickets_resolved", "tickets_reopened", "tickets_one_touch", "resolution_within_target",
+    # survey answers, on the local day of answered_at
+    "csat_n", "csat_positive", "csat_top", "csat_negative", "csat_score_n",
+    "csat_canned_n", "csat_canned_positive",
+    "nps_n", "nps_promoters", "nps_detractors",
+    "ces_n", "ces5_n",
+    "feedback_total", "feedback_replied",
+    # canned-response uses, on the local day of used_at
+    "canned_uses",
+)
+
+SUMS = (
+    "response_time_total",   # chat: sum of every reply interval (response_time_total_s)
+    "conversion_value",
+    "csat_score_sum",        # scores on the organization's CSAT scale only
+    "ces_sum",               # 1-7 scale
+    "ces_sq_sum",            # 1-7 scale, squares (for the interval of the mean)
+    "ces5_sum",              # 1-5 scale
+    "ces5_sq_sum",
+    "canned_seconds_saved",
+    "online_seconds",        # agent sessions with status online, split at local midnight
+    "busy_seconds",          # online time with at least one active chat (union of chats)
+)
+
+DURATION_SUMS = tuple(f"{d}_sum" for d in DURATIONS)
+DURATION_COUNTS = tuple(f"{d}_n" for d in DURATIONS)
+HISTOGRAMS = tuple(f"{d}_hist" for d in DURATIONS)
+
+ADDITIVE = COUNTS + DURATION_COUNTS + SUMS + DURATION_SUMS
+INTEGER_COMPONENTS = frozenset(COUNTS + DURATION_COUNTS)

@@ -1,0 +1,69 @@
+"""SLA targets: the organization's own, else sensible defaults (calendar hours)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import Organization
+from reports.models import SlaMetric, SlaTarget
+
+HOUR = 3600
+# Used for a measure the organization has not set any target for.
+DEFAULT_TARGETS: dict[str, list[tuple[str, str, int]]] = {
+    SlaMetric.CHAT_FIRST_RESPONSE: [("", "", 60)],
+    SlaMetric.CHAT_WAIT: [("", "", 60)],
+    SlaMetric.TICKET_FIRST_RESPONSE: [
+        ("", "urgent", 1 * HOUR), ("", "high", 4 * HOUR), ("", "normal", 8 * HOUR), ("", "low", 24 * HOUR),
+    ],
+    SlaMetric.TICKET_RESOLUTION: [
+        ("", "urgent", 4 * HOUR), ("", "high", 24 * HOUR), ("", "normal", 72 * HOUR), ("", "low", 168 * HOUR),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    channel: str
+    priority: str
+    seconds: int
+
+    @property
+    def specificity(self) -> int:
+        return (2 if self.channel else 0) + (1 if self.priority else 0)
+
+
+def targets_for(*, organization: Organization) -> dict[str, list[Target]]:
+    stored: dict[str, list[Target]] = {}
+    for t in SlaTarget.objects.for_org(organization):
+        stored.setdefault(t.metric, []).append(Target(t.channel, t.priority, t.target_seconds))
+    result = {}
+    for metric in SlaMetric.values:
+        targets = stored.get(metric) or [Target(*row) for row in DEFAULT_TARGETS[metric]]
+        result[metric] = sorted(targets, key=lambda t: -t.specificity)
+    return result
+
+
+def target_case_sql(targets: list[Target], *, channel: str | None, priority: str | None) -> tuple[str, list]:
+    """A SQL CASE giving each row its target in seconds (NULL: no target applies).
+
+    `channel` and `priority` are the SQL expressions of the row's channel and priority (None
+    when the source has none); the most specific matching target wins.
+    """
+    whens, params = [], []
+    for t in targets:
+        conds = []
+        if t.channel:
+            if channel is None:
+                continue
+            conds.append(f"{channel} = %s")
+            params.append(t.channel)
+        if t.priority:
+            if priority is None:
+                continue
+            conds.append(f"{priority} = %s")
+            params.append(t.priority)
+        whens.append(f"WHEN {' AND '.join(conds) or '1 = 1'} THEN %s")
+        params.append(t.seconds)
+    if not whens:
+        return "NULL", []
+    return f"(CASE {' '.join(whens)} ELSE NULL END)", params
