@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "chats",
     "surveys",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.api.http.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -174,7 +176,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api.permissions.HasApiKeyScope"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -188,7 +191,34 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Schema generation reads models without an organization (it only inspects field types).
+    "DEFAULT_QUERY_MANAGER": "unscoped",
+    # Tags and operation ids from the path after the version: "chats", "chats_list".
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Docs UI assets are served from the installed sidecar package: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "chats.models.Channel",
+        "TicketStatusEnum": "chats.models.TicketStatus",
+        "SessionStatusEnum": "chats.models.SessionStatus",
+        "PriorityEnum": "chats.models.Priority",
+        "SentimentEnum": "chats.models.Sentiment",
+        "ChatOutcomeEnum": "chats.models.ChatOutcome",
+        "MissedReasonEnum": "chats.models.MissedReason",
+        "InitiatedByEnum": "chats.models.InitiatedBy",
+        "SurveyKindEnum": "surveys.models.SurveyKind",
+        "SurveyScaleEnum": "surveys.models.Scale",
+        "CsatScaleEnum": "accounts.models.CsatScale",
+        "WeekdayEnum": "accounts.models.Weekday",
+    },
 }
+# API limits: the largest request body (a bulk batch of 1,000 chats with message lists fits in
+# well under 10 MB) and the request rate per API key ("<n>/<s|min|hour|day>"; empty: no limit).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from accounts.api import http as api_http
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/swagger/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs_swagger"),
+    re_path(r"^api/", api_http.not_found),  # any other /api/ URL: a JSON 404 in the error shape
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

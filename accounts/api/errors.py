@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NOT_FOUND = "Not found."
+BODY_TOO_LARGE = _("The request body is larger than the limit of %(limit)d bytes.")
 
 
 class BulkValidationError(exceptions.APIException):
@@ -22,6 +24,16 @@ class BulkValidationError(exceptions.APIException):
     def __init__(self, details: list[dict], message: str | None = None):
         super().__init__(message or self.default_detail)
         self.details = details
+
+
+class RequestTooLarge(exceptions.APIException):
+    """The body is larger than ``API_MAX_BODY_BYTES`` (also Django's DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self):
+        super().__init__(BODY_TOO_LARGE % {"limit": settings.API_MAX_BODY_BYTES})
 
 
 def _flatten(detail, field: str | None = None) -> list[dict]:
@@ -57,6 +69,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

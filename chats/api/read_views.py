@@ -6,6 +6,8 @@ organization, so another organization's external id is the same 404 as a missing
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.pagination import CursorPagination
 
@@ -45,7 +47,10 @@ class ReadCursorPagination(CursorPagination):
 
 
 class ReadView(OrgAPIView, viewsets.ReadOnlyModelViewSet):
-    """List and retrieve one entity; subclasses name ``model``, ``serializer_class``, ``ordering``."""
+    """List and retrieve one entity; subclasses name ``model``, ``serializer_class``, ``ordering``.
+
+    ``READ_VIEWS`` below documents each for OpenAPI (see ``document``).
+    """
 
     pagination_class = ReadCursorPagination
     ordering: tuple[str, ...] = ("id",)
@@ -141,6 +146,41 @@ class QualityReviewView(ReadView):
     ordering = ("reviewed_at", "id")
 
 
+LIST_DESCRIPTION = (
+    "All {plural} of the API key's organization, in pages ordered by {ordering}. Follow `next` "
+    "until it is null; a cursor stays valid while rows are added. `page_size` defaults to "
+    f"{DEFAULT_PAGE_SIZE} and is capped at {MAX_PAGE_SIZE}. Time filters are half-open: `*_after` "
+    "is inclusive, `*_before` exclusive. Reference filters take external ids (tags: names); "
+    "ids of another organization match nothing."
+)
+LOOKUP_DESCRIPTIONS = {
+    "external_id": ("The {singular}'s external id (as sent at ingestion).", OpenApiTypes.STR),
+    "name": ("The tag's name.", OpenApiTypes.STR),
+    "date": ("The local day, YYYY-MM-DD.", OpenApiTypes.DATE),
+}
+
+
+def document(view: type[ReadView]) -> type[ReadView]:
+    """Summaries, descriptions and the path parameter of the view's two operations."""
+    singular, plural = str(view.model._meta.verbose_name), str(view.model._meta.verbose_name_plural)
+    lookup_text, lookup_type = LOOKUP_DESCRIPTIONS[view.lookup_field]
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {plural}",
+            description=LIST_DESCRIPTION.format(plural=plural, ordering=", then ".join(view.ordering)),
+        ),
+        retrieve=extend_schema(
+            summary=f"Retrieve one {singular}",
+            description=f"One {singular} by its {view.lookup_field.replace('_', ' ')}; 404 when the "
+            "API key's organization has none (another organization's is the same 404).",
+            parameters=[OpenApiParameter(
+                view.lookup_field, lookup_type, OpenApiParameter.PATH,
+                description=lookup_text.format(singular=singular),
+            )],
+        ),
+    )(view)
+
+
 # URL segment -> view; read_urls builds the list and detail routes from it.
 READ_VIEWS: dict[str, type[ReadView]] = {
     "teams": TeamView,
@@ -157,3 +197,5 @@ READ_VIEWS: dict[str, type[ReadView]] = {
     "website-traffic": WebsiteTrafficView,
     "quality-reviews": QualityReviewView,
 }
+for _view in READ_VIEWS.values():
+    document(_view)
