@@ -1,31 +1,87 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from accounts.forms import EmailAuthenticationForm
 from accounts.mixins import OrgMixin
 from accounts.selectors import membership_list, organization_inventory
 
+# Labels of organization_inventory()'s keys, in the order the home page shows them. Helpdesk
+# data first; members and API keys are configuration, not data, and don't end the empty state.
+INVENTORY_DATA_LABELS = {
+    "chats": _("Chats"),
+    "tickets": _("Tickets"),
+    "survey_answers": _("Survey answers"),
+    "customers": _("Customers"),
+    "agents": _("Agents"),
+    "teams": _("Teams"),
+    "canned_responses": _("Canned responses"),
+}
+INVENTORY_SETUP_LABELS = {
+    "members": _("Members"),
+    "api_keys": _("API keys"),
+}
+# Ingestion paths named on the empty state (shared/API.md).
+CHATS_BULK_PATH = "/api/v1/chats/bulk"
+
+
+class LoginView(auth_views.LoginView):
+    """Log in by e-mail and password; a saved language preference becomes the page language."""
+
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language,
+                max_age=settings.LANGUAGE_COOKIE_AGE, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+        return response
+
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """``/``: straight to the user's organization, or a chooser when there are several."""
+    """``/``: straight to the user's organization, or a chooser when there are several.
+
+    ``?choose=1`` always shows the chooser (the switcher's "all organizations" link).
+    """
 
     template_name = "accounts/choose_organization.html"
 
     def get(self, request, *args, **kwargs):
         memberships = list(membership_list(user=request.user))
-        slugs = {m.organization.slug for m in memberships}
-        last = request.session.get("last_org")
-        if last in slugs:
-            return redirect("org_home", org_slug=last)
-        if len(memberships) == 1:
-            return redirect("org_home", org_slug=memberships[0].organization.slug)
+        if "choose" not in request.GET:
+            slugs = {m.organization.slug for m in memberships}
+            last = request.session.get("last_org")
+            if last in slugs:
+                return redirect("org_home", org_slug=last)
+            if len(memberships) == 1:
+                return redirect("org_home", org_slug=memberships[0].organization.slug)
         return self.render_to_response(self.get_context_data(memberships=memberships))
 
 
 class OrgHomeView(OrgMixin, TemplateView):
+    """The organization's front page: what data it has, or what to do to send some."""
+
     template_name = "accounts/org_home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["inventory"] = organization_inventory(organization=self.organization)
+        inventory = organization_inventory(organization=self.organization)
+        data_items = [(key, label, inventory[key]) for key, label in INVENTORY_DATA_LABELS.items()]
+        context.update(
+            inventory=inventory,
+            inventory_data=data_items,
+            inventory_setup=[(key, label, inventory[key]) for key, label in INVENTORY_SETUP_LABELS.items()],
+            has_data=any(count for _key, _label, count in data_items),
+            can_view_reports=self.membership.can("view_reports"),
+            can_manage_api_keys=self.membership.can("manage_api_keys"),
+            chats_bulk_url=self.request.build_absolute_uri(CHATS_BULK_PATH),
+        )
         return context
