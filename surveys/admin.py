@@ -1,13 +1,15 @@
 from django.contrib import admin
 
-from chats.admin import OrgAdmin
+from chats.admin import DirtyDaysAdminMixin, OrgAdmin
 from surveys.models import SurveyAnswer
 
 
 @admin.register(SurveyAnswer)
-class SurveyAnswerAdmin(OrgAdmin):
+class SurveyAnswerAdmin(DirtyDaysAdminMixin, OrgAdmin):
+    day_fields = ("answered_at",)
     list_display = ["external_id", "kind", "scale", "score", "answered_at", "agent", "organization"]
     list_filter = ["organization", "kind", "scale"]
+    list_select_related = ["organization", "agent"]
     search_fields = ["external_id", "comment"]
     date_hierarchy = "answered_at"
     raw_id_fields = ["chat", "ticket", "agent", "customer"]
