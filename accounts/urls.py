@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
 urlpatterns = [
     path("", views.OrgHomeView.as_view(), name="org_home"),
+    path("settings/api-keys/", include("accounts.api_keys_urls")),
 ]

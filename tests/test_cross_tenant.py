@@ -2,16 +2,22 @@
 
 A new page under ``/o/<org_slug>/`` is picked up automatically; if it takes another URL
 argument, this test fails until a sample value for it is added to ``SAMPLE_KWARGS`` (so no page
-escapes the matrix).
+escapes the matrix). A page that needs a capability is opened by the least privileged role that
+has it, and the outsider has that same role in the other organization.
 """
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Role
+from accounts.models import ROLE_CAPABILITIES, Role
+from tests.factories import ApiKeyFactory
 
-# Sample values for URL arguments other than org_slug, built from the organization under test.
-SAMPLE_KWARGS: dict[str, object] = {}
+# Sample values for URL arguments other than org_slug: a value, or a callable that builds a row of
+# the organization under test and returns the value.
+SAMPLE_KWARGS: dict[str, object] = {
+    "key_id": lambda organization: ApiKeyFactory(organization=organization).pk,
+}
 
 
 def _walk(patterns, prefix=""):
@@ -28,32 +34,55 @@ def org_page_names() -> list[str]:
     return names
 
 
-def org_url(name: str, slug: str) -> str:
-    pattern = next(p for route, p in _walk(get_resolver().url_patterns) if p.name == name)
-    params = set(pattern.pattern.converters) - {"org_slug"}
+def _pattern(name: str) -> URLPattern:
+    return next(p for route, p in _walk(get_resolver().url_patterns) if p.name == name)
+
+
+def org_url(name: str, slug: str, organization=None) -> str:
+    """The page's URL under ``slug``; sample rows are built in ``organization``."""
+    params = set(_pattern(name).pattern.converters) - {"org_slug"}
     missing = params - SAMPLE_KWARGS.keys()
     assert not missing, f"add sample values for {missing} of page {name!r} to SAMPLE_KWARGS"
-    return reverse(name, kwargs={"org_slug": slug, **{k: SAMPLE_KWARGS[k] for k in params}})
+    kwargs = {k: SAMPLE_KWARGS[k] for k in params}
+    kwargs = {k: v(organization) if callable(v) else v for k, v in kwargs.items()}
+    return reverse(name, kwargs={"org_slug": slug, **kwargs})
+
+
+def page_role(name: str) -> str:
+    """The least privileged role that may open the page (managers for pages open to all)."""
+    capability = getattr(getattr(_pattern(name).callback, "view_class", None), "required_capability", None)
+    if capability is None:
+        return Role.MANAGER
+    return next(role for role in reversed(Role.values) if capability in ROLE_CAPABILITIES[role])
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", org_page_names())
-def test_a_member_of_another_organization_gets_404(name, org, outsider_client, manager_client):
-    url = org_url(name, org.slug)
-    assert manager_client.get(url).status_code == 200, "the page must work for its own members"
-    assert outsider_client.get(url).status_code == 404
+def test_a_member_of_another_organization_gets_404(name, org, other_org, member_factory):
+    url = org_url(name, org.slug, org)
+    role = page_role(name)
+    member, outsider = _client_for(member_factory(org, role=role)), _client_for(member_factory(other_org, role=role))
+    assert member.get(url).status_code == 200, "the page must work for its own members"
+    assert outsider.get(url).status_code == 404
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", org_page_names())
-def test_an_unknown_organization_is_the_same_404(name, manager_client):
-    assert manager_client.get(org_url(name, "no-such-org")).status_code == 404
+def test_an_unknown_organization_is_the_same_404(name, org, member_factory):
+    client = _client_for(member_factory(org, role=page_role(name)))
+    assert client.get(org_url(name, "no-such-org", org)).status_code == 404
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", org_page_names())
 def test_anonymous_users_are_sent_to_log_in(name, org, anonymous_client):
-    response = anonymous_client.get(org_url(name, org.slug))
+    response = anonymous_client.get(org_url(name, org.slug, org))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
