@@ -1,9 +1,17 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiScope
 
 NO_SCOPE = _("Choose at least one scope.")
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in by e-mail address, however it is capitalised (addresses are stored lowercased)."""
+
+    def clean_username(self):
+        return self.cleaned_data["username"].lower()
 
 
 class ApiKeyCreateForm(forms.Form):
