@@ -1,0 +1,83 @@
+"""Metrics API: ``GET /api/v1/metrics/`` and ``GET /api/v1/metrics/catalogue`` (API.md)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.api.base import OrgAPIView
+from reports.metrics import REGISTRY, MetricsQueryError, compute
+from reports.metrics.base import ALL_BREAKDOWNS
+
+DIMENSIONS = ("agent", "team", "channel", "tag")
+
+
+class CommaList(serializers.Field):
+    """``a,b`` or a repeated parameter, as a list of non-empty strings."""
+
+    def to_internal_value(self, data):
+        values = data if isinstance(data, list) else [data]
+        return [v.strip() for raw in values for v in str(raw).split(",") if v.strip()]
+
+
+class MetricsView(OrgAPIView):
+    """Metric values for a range of the organization's local days, from snapshots."""
+
+    class InputSerializer(serializers.Serializer):
+        metrics = CommaList(help_text="Comma-separated metric ids (see /api/v1/metrics/catalogue).")
+        from_ = serializers.DateField(help_text="First local day (inclusive).")
+        to = serializers.DateField(help_text="Last local day (inclusive).")
+        group_by = serializers.ChoiceField(choices=ALL_BREAKDOWNS, required=False)
+        compare = serializers.ChoiceField(choices=["previous", "none"], required=False, default="previous")
+        agent = CommaList(required=False, default=list)
+        team = CommaList(required=False, default=list)
+        channel = CommaList(required=False, default=list)
+        tag = CommaList(required=False, default=list)
+
+        def get_fields(self):
+            fields = super().get_fields()
+            fields["from"] = fields.pop("from_")  # "from" is a Python keyword
+            return fields
+
+    @extend_schema(
+        operation_id="metrics_retrieve",
+        parameters=[
+            OpenApiParameter("metrics", OpenApiTypes.STR, required=True, description="e.g. first_response_time,csat"),
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First local day, inclusive."),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last local day, inclusive."),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(ALL_BREAKDOWNS)),
+            OpenApiParameter("compare", OpenApiTypes.STR, enum=["previous", "none"]),
+            *[OpenApiParameter(d, OpenApiTypes.STR, description=f"Only this {d} (external id or name; comma-separated)")
+              for d in DIMENSIONS],
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("FRT and CSAT for March", value={
+            "organization": "acme", "timezone": "Europe/Helsinki", "from": "2026-03-01", "to": "2026-03-31",
+            "metrics": {"first_response_time": {"unit": "seconds", "value": 41.2, "avg": 41.2, "p50": 30.0,
+                                                "p90": 95.0, "n": 1234, "previous": {"value": 47.0, "n": 1100},
+                                                "change": -0.123}}}, response_only=True)],
+    )
+    def get(self, request):
+        query = request.query_params
+        data = {key: query.getlist(key) if key in DIMENSIONS + ("metrics",) else query.get(key) for key in query}
+        params = self.InputSerializer(data=data)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        try:
+            result = compute(
+                organization=self.organization, metric_ids=p["metrics"], first=p["from"], last=p["to"],
+                group_by=p.get("group_by"), filters={d: p[d] for d in DIMENSIONS},
+                compare=p["compare"] == "previous",
+            )
+        except MetricsQueryError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
+        return Response(result)
+
+
+class CatalogueView(OrgAPIView):
+    """Every metric: id, label, help text with its formula, unit, direction and breakdowns."""
+
+    @extend_schema(operation_id="metrics_catalogue", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"metrics": [definition.describe() for definition in REGISTRY.values()]})

@@ -1,0 +1,422 @@
+"""The one metrics service: pages, API, exports and e-mails all call :func:`compute`.
+
+It reads snapshots only. Components of a range are added (in SQL), duration histograms
+merged, and every ratio divided once, so a week, a month or a year are exact, never an
+average of daily averages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Max, Q, Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Agent, Organization, Team
+from chats.models import Channel, Tag
+from reports import components as C
+from reports.builders import local_midnight
+from reports.metrics.base import ALL_BREAKDOWNS, DIMENSION_BREAKDOWNS, REGISTRY, Totals
+from reports.models import DirtyDay, HourSnapshot
+from reports.snapshots import GRAIN_MODELS
+
+MAX_RANGE_DAYS = 3 * 366
+
+UNKNOWN_METRIC = "Unknown metric “{id}”. See /api/v1/metrics/catalogue."
+UNKNOWN_BREAKDOWN = "Unknown group_by “{value}”: use one of {choices}."
+UNSUPPORTED_BREAKDOWN = "Metric “{metric}” cannot be grouped by {group_by}."
+BAD_RANGE = "“from” must not be after “to”."
+RANGE_TOO_LONG = "The range is longer than {days} days."
+UNKNOWN_FILTER_VALUE = "Unknown {dimension} “{value}”."
+MIXED_DIMENSIONS = "Filtering by {filter} while grouping by {group_by} is not supported; filter and group by the same dimension."
+ONE_FILTER_DIMENSION = "Filter by one of agent, team, channel or tag at a time."
+NO_METRICS = "Name at least one metric."
+
+
+class MetricsQueryError(ValueError):
+    """The question cannot be answered as asked; ``field`` names the parameter at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class DateRange:
+    first: dt.date
+    last: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> DateRange:
+        last = self.first - dt.timedelta(days=1)
+        return DateRange(last - dt.timedelta(days=self.days - 1), last)
+
+    def each_day(self):
+        day = self.first
+        while day <= self.last:
+            yield day
+            day += dt.timedelta(days=1)
+
+
+# --- filters --------------------------------------------------------------------------------
+
+def _resolve_filter(organization: Organization, dimension: str, values: list[str]) -> list:
+    """External ids or names → the dimension values stored in snapshots, within the organization."""
+    values = [v for v in dict.fromkeys(values) if v != ""]
+    if dimension == "channel":
+        found = {v: v for v in values if v in Channel.values}
+    else:
+        model, lookups = {"agent": (Agent, ("external_id", "name")), "team": (Team, ("external_id", "name")),
+                          "tag": (Tag, ("name",))}[dimension]
+        q = Q()
+        for lookup in lookups:
+            q |= Q(**{f"{lookup}__in": values})
+        found = {}
+        for obj in model.objects.for_org(organization).filter(q):
+            for lookup in lookups:
+                found.setdefault(getattr(obj, lookup), obj.pk)
+    for value in values:
+        if value not in found:
+            raise MetricsQueryError(UNKNOWN_FILTER_VALUE.format(dimension=dimension, value=value), field=dimension)
+    return sorted({found[v] for v in values}, key=str)
+
+
+def _choose_grain(group_by: str | None, filters: dict[str, list]) -> str:
+    filter_dims = [d for d, v in filters.items() if v]
+    if len(filter_dims) > 1:
+        raise MetricsQueryError(ONE_FILTER_DIMENSION, field=filter_dims[1])
+    filter_dim = filter_dims[0] if filter_dims else None
+    if group_by in DIMENSION_BREAKDOWNS:
+        if filter_dim and filter_dim != group_by:
+            raise MetricsQueryError(MIXED_DIMENSIONS.format(filter=filter_dim, group_by=group_by), field="group_by")
+        return group_by
+    if group_by == "hour":
+        if filter_dim:
+            raise MetricsQueryError(MIXED_DIMENSIONS.format(filter=filter_dim, group_by="hour"), field="group_by")
+        return "hour"
+    return filter_dim or "org"
+
+
+# --- reading snapshots ----------------------------------------------------------------------
+
+class SnapshotReader:
+    def __init__(self, organization: Organization, grain: str, dim_values: list | None):
+        self.org = organization
+        self.grain = grain
+        self.model, self.dim_field = GRAIN_MODELS[grain]
+        self.dim_values = dim_values
+
+    def queryset(self, rng: DateRange, *, up_to_last: bool = False):
+        qs = self.model.objects.for_org(self.org)
+        qs = qs.filter(day__lte=rng.last) if up_to_last else qs.filter(day__gte=rng.first, day__lte=rng.last)
+        if self.dim_values is not None and self.dim_field not in (None, "hour"):
+            qs = qs.filter(**{f"{self.dim_field}__in": self.dim_values})
+        return qs
+
+    def sums(self, rng: DateRange, group_fields: tuple[str, ...] = ()) -> dict[tuple, dict]:
+        """{group key: {component: sum}}; the key is () without grouping."""
+        qs = self.queryset(rng)
+        aggregates = {name: Sum(name) for name in C.ADDITIVE}
+        if not group_fields:
+            return {(): qs.aggregate(**aggregates)}
+        rows = qs.values(*group_fields).annotate(**aggregates).order_by()
+        return {tuple(r[f] for f in group_fields): r for r in rows}
+
+    def histograms(self, rng: DateRange, durations: tuple[str, ...], group_field: str | None = None) -> dict:
+        """{group key: {duration: merged histogram}}, merged in SQL."""
+        if not durations:
+            return {}
+        table = self.model._meta.db_table
+        each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
+        group_sql = f"s.{group_field}" if group_field else "NULL"
+        where, params = ["s.organization_id = %s", "s.day >= %s", "s.day <= %s"], [self.org.pk, rng.first, rng.last]
+        if self.dim_values is not None and self.dim_field not in (None, "hour"):
+            if not self.dim_values:
+                return {}
+            where.append(f"s.{self.dim_field} IN ({', '.join(['%s'] * len(self.dim_values))})")
+            params += list(self.dim_values)
+        parts, all_params = [], []
+        for name in durations:
+            group_by = f"{group_sql}, j.key" if group_field else "j.key"
+            parts.append(
+                f"SELECT {group_sql} AS g, '{name}' AS metric, j.key AS b, SUM(CAST(j.value AS BIGINT)) AS n "
+                f"FROM {table} s, {each}(s.{name}_hist) j WHERE {' AND '.join(where)} GROUP BY {group_by}"
+            )
+            all_params += params
+        result: dict = defaultdict(lambda: defaultdict(dict))
+        with connection.cursor() as cur:
+            cur.execute(" UNION ALL ".join(parts), all_params)
+            for g, metric, bucket, n in cur.fetchall():
+                key = (_as_key(g),) if group_field else ()
+                result[key][metric][bucket] = int(n)
+        return result
+
+    def backlog_before(self, day: dt.date) -> dict:
+        """{dimension key or (): created − resolved} over every day before ``day``."""
+        qs = self.model.objects.for_org(self.org).filter(day__lt=day)
+        if self.dim_values is not None and self.dim_field not in (None, "hour"):
+            qs = qs.filter(**{f"{self.dim_field}__in": self.dim_values})
+        if self.dim_field in (None, "hour"):
+            r = qs.aggregate(c=Sum("tickets_created"), r=Sum("tickets_resolved"))
+            return {(): (r["c"] or 0) - (r["r"] or 0)}
+        rows = qs.values(self.dim_field).annotate(c=Sum("tickets_created"), r=Sum("tickets_resolved")).order_by()
+        return {(r[self.dim_field],): (r["c"] or 0) - (r["r"] or 0) for r in rows}
+
+
+def _as_key(value):
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return dt.date.fromisoformat(value)
+    return value
+
+
+# --- time -----------------------------------------------------------------------------------
+
+def day_hours(organization: Organization, day: dt.date) -> float:
+    tz = organization.tzinfo
+    return (local_midnight(day + dt.timedelta(days=1), tz) - local_midnight(day, tz)).total_seconds() / 3600
+
+
+def week_start(organization: Organization, day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=(day.weekday() - organization.week_start) % 7)
+
+
+def _time_key(organization: Organization, group_by: str, day: dt.date, hour: int | None = None) -> str:
+    if group_by == "hour":
+        return f"{day.isoformat()}T{hour:02d}:00"
+    if group_by == "week":
+        return week_start(organization, day).isoformat()
+    if group_by == "month":
+        return day.strftime("%Y-%m")
+    return day.isoformat()
+
+
+# --- the service ----------------------------------------------------------------------------
+
+def _evaluate(metric_ids, totals: Totals) -> dict:
+    return {mid: {"unit": REGISTRY[mid].unit, **REGISTRY[mid].evaluate(totals)} for mid in metric_ids}
+
+
+def _change(current, previous):
+    if current is None or previous in (None, 0) or not isinstance(current, int | float):
+        return None
+    return (current - previous) / abs(previous)
+
+
+def _add(into: dict, values: dict) -> None:
+    for name in C.ADDITIVE:
+        into[name] = (into.get(name) or 0) + (values.get(name) or 0)
+
+
+class _Computation:
+    def __init__(self, organization, metric_ids, rng, group_by, filters):
+        self.org = organization
+        self.metric_ids = metric_ids
+        self.rng = rng
+        self.group_by = group_by
+        resolved = {dim: _resolve_filter(organization, dim, values) for dim, values in (filters or {}).items() if values}
+        self.grain = _choose_grain(group_by, resolved)
+        dim_values = resolved.get(self.grain)
+        self.reader = SnapshotReader(organization, self.grain, dim_values)
+        self.dim_values = dim_values
+        self.filters = resolved
+        self.durations = tuple(dict.fromkeys(d for mid in metric_ids for d in REGISTRY[mid].durations))
+        self.needs = {n for mid in metric_ids for n in REGISTRY[mid].needs}
+
+    def hours(self, rng: DateRange) -> float:
+        return sum(day_hours(self.org, day) for day in rng.each_day())
+
+    def extras(self, rng: DateRange) -> dict:
+        extra: dict = {"dimension": self.grain if self.grain in DIMENSION_BREAKDOWNS else None}
+        if "chats_total" in self.metric_ids and self.grain == "org":
+            agent_model, _ = GRAIN_MODELS["agent"]
+            extra["answering_agents"] = (
+                agent_model.objects.for_org(self.org).filter(day__gte=rng.first, day__lte=rng.last, chats_answered__gt=0)
+                .values("agent_id").distinct().count()
+            )
+        if "backlog" in self.needs:
+            extra["backlog"] = int(sum(self.reader.backlog_before(rng.last + dt.timedelta(days=1)).values()))
+        if "channels" in self.needs:
+            extra["channels"] = self.channels(rng)
+        if "heatmap" in self.needs:
+            extra["heatmap"] = self.heatmap(rng)
+        return extra
+
+    def channels(self, rng: DateRange) -> dict[str, Totals]:
+        if self.grain not in ("org", "channel"):
+            return {}
+        reader = SnapshotReader(self.org, "channel", self.dim_values if self.grain == "channel" else None)
+        return {key[0]: Totals(values) for key, values in reader.sums(rng, ("channel",)).items()}
+
+    def heatmap(self, rng: DateRange) -> dict:
+        rows = (HourSnapshot.objects.for_org(self.org).filter(day__gte=rng.first, day__lte=rng.last)
+                .values("day", "hour").annotate(chats=Sum("chats_total"), tickets=Sum("tickets_created")).order_by())
+        cells: dict = defaultdict(lambda: [0, 0])
+        for r in rows:
+            cell = cells[(r["day"].weekday(), r["hour"])]
+            cell[0] += r["chats"] or 0
+            cell[1] += r["tickets"] or 0
+        return {k: tuple(v) for k, v in cells.items() if any(v)}  # sparse: hours with contacts
+
+    def totals(self, rng: DateRange) -> Totals:
+        values = self.reader.sums(rng)[()]
+        hists = self.reader.histograms(rng, self.durations).get((), {})
+        return Totals(values, hists, self.hours(rng), self.org.min_sample_size, self.extras(rng))
+
+    def groups(self) -> list[dict]:
+        if self.group_by is None:
+            return []
+        if self.group_by in DIMENSION_BREAKDOWNS:
+            return self.dimension_groups()
+        return self.time_groups()
+
+    def dimension_groups(self) -> list[dict]:
+        field = self.reader.dim_field
+        sums = self.reader.sums(self.rng, (field,))
+        hists = self.reader.histograms(self.rng, self.durations, field)
+        backlog = self.reader.backlog_before(self.rng.last + dt.timedelta(days=1)) if "backlog" in self.needs else {}
+        hours = self.hours(self.rng)
+        labels = self.dimension_labels(field, [k[0] for k in sums])
+        out = []
+        for key, values in sums.items():
+            extra = {"dimension": self.grain, "backlog": backlog.get(key, 0)}
+            if "channels" in self.needs and self.grain == "channel":
+                extra["channels"] = {key[0]: Totals(values)}
+            totals = Totals(values, hists.get(key, {}), hours, self.org.min_sample_size, extra)
+            out.append({"key": labels[key[0]][0], "label": labels[key[0]][1], "metrics": _evaluate(self.metric_ids, totals)})
+        return sorted(out, key=lambda g: str(g["label"]).lower())
+
+    def dimension_labels(self, field: str, ids: list) -> dict:
+        if field == "channel":
+            return {v: (v, str(Channel(v).label)) for v in ids}
+        model = {"agent_id": Agent, "team_id": Team, "tag_id": Tag}[field]
+        objs = model.objects.for_org(self.org).filter(pk__in=ids)
+        return {o.pk: (getattr(o, "external_id", None) or o.name, o.name) for o in objs}
+
+    def time_groups(self) -> list[dict]:
+        fields = ("day", "hour") if self.group_by == "hour" else ("day",)
+        day_sums = self.reader.sums(self.rng, fields)
+        # Histograms by day (or day+hour through the hour grain) merged into the time buckets.
+        merged_values: dict[str, dict] = {}
+        key_days: dict[str, list[dt.date]] = defaultdict(list)
+        for day in self.rng.each_day():
+            hours = range(24) if self.group_by == "hour" else (None,)
+            for hour in hours:
+                key = _time_key(self.org, self.group_by, day, hour)
+                merged_values.setdefault(key, {})
+                key_days[key].append(day)
+        for gk, values in day_sums.items():
+            key = _time_key(self.org, self.group_by, *gk)
+            _add(merged_values.setdefault(key, {}), values)
+        hists = self._time_histograms()
+        backlog = self._running_backlog() if "backlog" in self.needs else {}
+        out = []
+        for key, values in merged_values.items():
+            hours = 1.0 if self.group_by == "hour" else sum(day_hours(self.org, d) for d in key_days[key])
+            last_day = max(key_days[key])
+            extra = {"dimension": None, "backlog": backlog.get(last_day)}
+            totals = Totals(values, hists.get(key, {}), hours, self.org.min_sample_size, extra)
+            out.append({"key": key, "metrics": _evaluate(self.metric_ids, totals)})
+        return sorted(out, key=lambda g: g["key"])
+
+    def _time_histograms(self) -> dict:
+        if not self.durations:
+            return {}
+        if self.group_by == "hour":
+            # Per-hour percentiles: read the hour grain's day+hour histograms.
+            by_day = defaultdict(dict)
+            qs = HourSnapshot.objects.for_org(self.org).filter(day__gte=self.rng.first, day__lte=self.rng.last)
+            for row in qs.values("day", "hour", *[f"{d}_hist" for d in self.durations]):
+                key = _time_key(self.org, "hour", row["day"], row["hour"])
+                for d in self.durations:
+                    target = by_day[key].setdefault(d, {})
+                    for b, n in (row[f"{d}_hist"] or {}).items():
+                        target[b] = target.get(b, 0) + n
+            return by_day
+        per_day = self.reader.histograms(self.rng, self.durations, "day")
+        merged: dict = defaultdict(dict)
+        for (day,), hists in per_day.items():
+            key = _time_key(self.org, self.group_by, day)
+            for d, hist in hists.items():
+                target = merged[key].setdefault(d, {})
+                for b, n in hist.items():
+                    target[b] = target.get(b, 0) + n
+        return merged
+
+    def _running_backlog(self) -> dict[dt.date, int]:
+        running = sum(self.reader.backlog_before(self.rng.first).values())
+        per_day = self.reader.sums(self.rng, ("day",))
+        daily: dict[dt.date, float] = defaultdict(float)
+        for (day, *_rest), values in per_day.items():
+            daily[day] += (values.get("tickets_created") or 0) - (values.get("tickets_resolved") or 0)
+        out = {}
+        for day in self.rng.each_day():
+            running += daily.get(day, 0)
+            out[day] = int(running)
+        return out
+
+    def data_as_of(self):
+        model, _ = GRAIN_MODELS[self.grain]
+        return model.objects.for_org(self.org).filter(day__gte=self.rng.first, day__lte=self.rng.last).aggregate(
+            at=Max("built_at"))["at"]
+
+
+def compute(
+    *, organization: Organization, metric_ids: list[str], first: dt.date, last: dt.date,
+    group_by: str | None = None, filters: dict[str, list[str]] | None = None, compare: bool = True,
+) -> dict:
+    """Metrics for the organization's local days first..last (inclusive), from snapshots.
+
+    Returns the API.md metrics shape: per metric ``unit``, ``value`` (None when its denominator
+    is empty), ``n``, and the metric's own details; with ``compare``, ``previous`` (the same
+    number of days just before) and ``change`` (relative). ``group_by`` adds ``groups``.
+    Raises MetricsQueryError for a question that cannot be answered as asked.
+    """
+    metric_ids = list(dict.fromkeys(metric_ids))
+    if not metric_ids:
+        raise MetricsQueryError(_(NO_METRICS), field="metrics")
+    for mid in metric_ids:
+        if mid not in REGISTRY:
+            raise MetricsQueryError(_(UNKNOWN_METRIC).format(id=mid), field="metrics")
+    if first > last:
+        raise MetricsQueryError(_(BAD_RANGE), field="from")
+    rng = DateRange(first, last)
+    if rng.days > MAX_RANGE_DAYS:
+        raise MetricsQueryError(_(RANGE_TOO_LONG).format(days=MAX_RANGE_DAYS), field="to")
+    if group_by is not None:
+        if group_by not in ALL_BREAKDOWNS:
+            raise MetricsQueryError(
+                _(UNKNOWN_BREAKDOWN).format(value=group_by, choices=", ".join(ALL_BREAKDOWNS)), field="group_by")
+        for mid in metric_ids:
+            if group_by not in REGISTRY[mid].breakdowns:
+                raise MetricsQueryError(_(UNSUPPORTED_BREAKDOWN).format(metric=mid, group_by=group_by), field="group_by")
+
+    run = _Computation(organization, metric_ids, rng, group_by, filters)
+    metrics = _evaluate(metric_ids, run.totals(rng))
+    if compare:
+        previous = _evaluate(metric_ids, run.totals(rng.previous()))
+        for mid, result in metrics.items():
+            before = previous[mid]
+            result["previous"] = {"value": before["value"], "n": before.get("n"),
+                                  "from": rng.previous().first.isoformat(), "to": rng.previous().last.isoformat()}
+            result["change"] = _change(result["value"], before["value"])
+    pending = DirtyDay.objects.for_org(organization).filter(day__gte=first, day__lte=last).count()
+    response = {
+        "organization": organization.slug,
+        "timezone": organization.timezone,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "data_as_of": run.data_as_of(),
+        "pending_days": pending,
+        "filters": {dim: values for dim, values in (filters or {}).items() if values},
+        "metrics": metrics,
+    }
+    if group_by is not None:
+        response["group_by"] = group_by
+        response["groups"] = run.groups()
+    return response
