@@ -1,0 +1,83 @@
+"""Late data rebuilds only the days it touched; rebuilds are idempotent; empty ranges are calm."""
+
+import datetime as dt
+
+import pytest
+
+from reports.freshness import chat_days, local_days, mark_dirty
+from reports.metrics import REGISTRY, compute
+from reports.models import DaySnapshot, DirtyDay, HourSnapshot
+from reports.snapshots import GRAIN_MODELS, dirty_days_rebuild, snapshots_rebuild
+from tests.factories import ChatFactory
+from tests.reports.dataset import MONDAY, build_week, local
+
+pytestmark = pytest.mark.django_db
+MARCH_1, MARCH_31 = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+
+
+def snapshot_rows(org):
+    rows = {}
+    for grain, (model, _) in GRAIN_MODELS.items():
+        fields = [f.name for f in model._meta.fields if f.name not in ("id", "built_at")]
+        rows[grain] = sorted(model.objects.for_org(org).values_list(*fields), key=repr)
+    return rows
+
+
+def test_rebuilding_twice_gives_the_same_rows(org):
+    build_week(org)
+    snapshots_rebuild(organization=org, first=MARCH_1, last=MARCH_31)
+    first = snapshot_rows(org)
+    snapshots_rebuild(organization=org, first=MARCH_1, last=MARCH_31)
+    assert snapshot_rows(org) == first
+    assert first["org"] and first["agent"] and first["tag"] and first["hour"]
+
+
+def test_a_late_chat_rebuilds_only_its_days_and_changes_the_numbers(org, django_capture_on_commit_callbacks):
+    build_week(org)
+    snapshots_rebuild(organization=org, first=MARCH_1, last=MARCH_31)
+    untouched = DaySnapshot.objects.for_org(org).get(day=MONDAY + dt.timedelta(days=1)).built_at
+
+    late = ChatFactory(organization=org, requested_at=local(MONDAY, 16))
+    with django_capture_on_commit_callbacks(execute=True):
+        days = mark_dirty(organization=org, days=chat_days(organization=org, requested_ats=[late.requested_at]))
+    # The follow-up window (72 h) reaches back to Friday the 27th.
+    assert days == {dt.date(2026, 2, 27), dt.date(2026, 2, 28), MARCH_1, MONDAY}
+    assert not DirtyDay.objects.for_org(org).exists()  # the eager rebuild ran on commit
+
+    assert DaySnapshot.objects.for_org(org).get(day=MONDAY + dt.timedelta(days=1)).built_at == untouched
+    assert DaySnapshot.objects.for_org(org).get(day=MONDAY).chats_total == 6
+    total = compute(organization=org, metric_ids=["chats_total"], first=MONDAY, last=MONDAY, compare=False)
+    assert total["metrics"]["chats_total"]["value"] == 6
+
+
+def test_a_mark_made_during_a_rebuild_survives_it(org, monkeypatch):
+    ChatFactory(organization=org, requested_at=local(MONDAY, 9))
+    mark_dirty(organization=org, days={MONDAY})
+    import reports.snapshots as snapshots
+
+    real = snapshots.snapshots_rebuild
+
+    def rebuild_while_a_write_lands(**kwargs):
+        real(**kwargs)
+        mark_dirty(organization=org, days={MONDAY})  # a write committed mid-rebuild
+
+    monkeypatch.setattr(snapshots, "snapshots_rebuild", rebuild_while_a_write_lands)
+    dirty_days_rebuild(organization=org)
+    assert list(DirtyDay.objects.for_org(org).values_list("day", flat=True)) == [MONDAY]
+
+
+def test_local_days_of_timestamps(org):
+    assert local_days(organization=org, timestamps=[local(MONDAY, 0, 30), None]) == {MONDAY}
+
+
+def test_empty_ranges_give_zero_counts_and_null_ratios(org):
+    by_day = [mid for mid, definition in REGISTRY.items() if "day" in definition.breakdowns]
+    result = compute(organization=org, metric_ids=by_day, first=MARCH_1, last=MARCH_31, group_by="day")
+    m = result["metrics"]
+    assert m["chats_total"]["value"] == 0 and m["tickets_total"]["value"] == 0
+    for mid in ("first_response_time", "csat", "nps", "ces", "fcr_rate", "transfer_rate", "agent_utilization",
+                "sla_compliance", "resolution_time", "messages_per_chat"):
+        assert m[mid]["value"] is None, mid
+    assert m["first_response_time"]["p50"] is None and m["csat"]["ci95"] is None
+    assert len(result["groups"]) == 31
+    assert not HourSnapshot.objects.for_org(org).exists()
