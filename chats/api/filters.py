@@ -8,9 +8,13 @@ half-open: ``<field>_after`` is inclusive, ``<field>_before`` exclusive.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 
 from accounts.models import Agent
 from chats.models import (
@@ -26,15 +30,39 @@ from chats.models import (
 )
 from surveys.models import SurveyAnswer
 
+OUT_OF_RANGE = _("Enter a time between the years 1 and 9999 with a UTC offset within ±14:00.")
+# The widest offset in use anywhere (Pacific/Kiritimati); PostgreSQL refuses much wider ones.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
-def time_range(field: str) -> tuple[filters.IsoDateTimeFilter, filters.IsoDateTimeFilter]:
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC; offsets no place uses and overflowing years are 400s."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return None
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationError(OUT_OF_RANGE, code="out_of_range")
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise ValidationError(OUT_OF_RANGE, code="out_of_range") from exc
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+def time_range(field: str) -> tuple[UtcDateTimeFilter, UtcDateTimeFilter]:
     """``<name>_after`` (inclusive) and ``<name>_before`` (exclusive) on ``field``."""
     return (
-        filters.IsoDateTimeFilter(
+        UtcDateTimeFilter(
             field_name=field, lookup_expr="gte",
             label=format_lazy(_("Only rows with {field} at or after this ISO 8601 time."), field=field),
         ),
-        filters.IsoDateTimeFilter(
+        UtcDateTimeFilter(
             field_name=field, lookup_expr="lt",
             label=format_lazy(_("Only rows with {field} before this ISO 8601 time."), field=field),
         ),

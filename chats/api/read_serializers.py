@@ -25,9 +25,12 @@ from chats.models import (
 from surveys.models import SurveyAnswer
 
 
-def ref(help_text: str) -> serializers.SlugRelatedField:
-    """A reference rendered as the referenced object's external id (null when unset)."""
-    return serializers.SlugRelatedField(slug_field="external_id", read_only=True, help_text=help_text)
+def ref(help_text: str, *, required: bool = False) -> serializers.SlugRelatedField:
+    """A reference rendered as the referenced object's external id; null when unset, unless
+    ``required`` (the model's foreign key cannot be empty)."""
+    return serializers.SlugRelatedField(
+        slug_field="external_id", read_only=True, allow_null=not required, help_text=help_text
+    )
 
 
 def tag_names() -> serializers.SlugRelatedField:
@@ -74,7 +77,7 @@ class CustomerReadSerializer(serializers.ModelSerializer):
     "external_id": "p-5", "customer": "c-1001", "amount": "149.00", "purchased_at": "2026-03-02T12:00:00Z",
 }))
 class PurchaseReadSerializer(serializers.ModelSerializer):
-    customer = ref("External id of the buying customer.")
+    customer = ref("External id of the buying customer.", required=True)
 
     class Meta:
         model = Purchase
@@ -174,8 +177,8 @@ class CannedResponseReadSerializer(serializers.ModelSerializer):
     "used_at": "2026-03-02T10:05:00Z", "chat": "chat-88121", "ticket": None,
 }))
 class CannedResponseUseReadSerializer(serializers.ModelSerializer):
-    canned_response = ref("External id of the canned response used.")
-    agent = ref("External id of the agent who used it.")
+    canned_response = ref("External id of the canned response used.", required=True)
+    agent = ref("External id of the agent who used it.", required=True)
     chat = ref("External id of the chat it was used in.")
     ticket = ref("External id of the ticket it was used in.")
 
@@ -189,7 +192,7 @@ class CannedResponseUseReadSerializer(serializers.ModelSerializer):
     "ended_at": "2026-03-02T14:00:00Z", "status": "online",
 }))
 class AgentSessionReadSerializer(serializers.ModelSerializer):
-    agent = ref("External id of the agent.")
+    agent = ref("External id of the agent.", required=True)
 
     class Meta:
         model = AgentSession
@@ -210,7 +213,7 @@ class WebsiteTrafficReadSerializer(serializers.ModelSerializer):
 class QualityReviewReadSerializer(serializers.ModelSerializer):
     chat = ref("External id of the reviewed chat.")
     ticket = ref("External id of the reviewed ticket.")
-    agent = ref("External id of the reviewed agent.")
+    agent = ref("External id of the reviewed agent.", required=True)
     scores = serializers.DictField(
         child=serializers.FloatField(), read_only=True,
         help_text="Score per criterion key of the organization's scorecard.",

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from chats.api.filters import OUT_OF_RANGE
 from chats.api.read_views import ReadCursorPagination
 from tests.factories import (
     AgentFactory,
@@ -248,3 +249,20 @@ def test_unknown_api_urls_and_methods_answer_in_the_error_shape(api_client):
     assert not_allowed.status_code == 405
     assert not_allowed.json()["error"]["code"] == "method_not_allowed"
     assert api_client.get("/api/v1/website-traffic/2026-02-30/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["4322-10-07T04:01:03%2B22:07", "9999-12-31T23:59:59-05:00"])
+def test_times_postgres_cannot_hold_are_400_not_500(api_client, value):
+    # Found by schemathesis: an offset of +22:07 is valid Python but refused by PostgreSQL, and
+    # a time just before the year 10000 overflows when converted to UTC.
+    response = api_client.get(f"/api/v1/survey-answers/?answered_after={value}")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == [{"field": "answered_after", "message": str(OUT_OF_RANGE)}]
+
+
+@pytest.mark.django_db
+def test_a_time_with_an_offset_filters_by_the_same_instant(org, api_client):
+    SurveyAnswerFactory(organization=org, external_id="x", answered_at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC))
+    assert len(api_client.get("/api/v1/survey-answers/?answered_after=2026-03-02T14:00:00%2B02:00").json()["results"]) == 1
+    assert api_client.get("/api/v1/survey-answers/?answered_after=2026-03-02T14:00:01%2B02:00").json()["results"] == []
