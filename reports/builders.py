@@ -23,7 +23,11 @@ from reports.histogram import bucket_sql
 from reports.models import SlaMetric
 from reports.sla import target_case_sql, targets_for
 from surveys.models import (
-    CSAT_NEGATIVE_UPTO, CSAT_POSITIVE_FROM, NPS_DETRACTOR_UPTO, NPS_PROMOTER_FROM, SCALE_BOUNDS,
+    CSAT_NEGATIVE_UPTO,
+    CSAT_POSITIVE_FROM,
+    NPS_DETRACTOR_UPTO,
+    NPS_PROMOTER_FROM,
+    SCALE_BOUNDS,
 )
 
 # Largest day range built in one pass: bounds statement size (SQLite's parameter limit) and

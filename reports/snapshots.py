@@ -14,7 +14,12 @@ from accounts.models import Organization
 from reports import components as C
 from reports.builders import Builder, chunks
 from reports.models import (
-    AgentDaySnapshot, ChannelDaySnapshot, DaySnapshot, DirtyDay, HourSnapshot, TagDaySnapshot,
+    AgentDaySnapshot,
+    ChannelDaySnapshot,
+    DaySnapshot,
+    DirtyDay,
+    HourSnapshot,
+    TagDaySnapshot,
     TeamDaySnapshot,
 )
 

@@ -8,8 +8,17 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Agent, ApiKey, Membership, Organization, Role, Team, User
 from chats.models import (
-    AgentSession, CannedResponse, CannedResponseUse, Chat, Customer, Purchase, QualityReview,
-    QualityScorecard, Tag, Ticket, WebsiteTraffic,
+    AgentSession,
+    CannedResponse,
+    CannedResponseUse,
+    Chat,
+    Customer,
+    Purchase,
+    QualityReview,
+    QualityScorecard,
+    Tag,
+    Ticket,
+    WebsiteTraffic,
 )
 from surveys.models import SurveyAnswer
 

@@ -6,7 +6,11 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
 from tests.factories import (
-    AgentSessionFactory, ChatFactory, CustomerFactory, OrganizationFactory, SurveyAnswerFactory,
+    AgentSessionFactory,
+    ChatFactory,
+    CustomerFactory,
+    OrganizationFactory,
+    SurveyAnswerFactory,
     TicketFactory,
 )
 

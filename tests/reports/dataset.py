@@ -22,8 +22,16 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from tests.factories import (
-    AgentFactory, AgentSessionFactory, CannedResponseFactory, CannedResponseUseFactory, ChatFactory,
-    CustomerFactory, SurveyAnswerFactory, TagFactory, TeamFactory, TicketFactory,
+    AgentFactory,
+    AgentSessionFactory,
+    CannedResponseFactory,
+    CannedResponseUseFactory,
+    ChatFactory,
+    CustomerFactory,
+    SurveyAnswerFactory,
+    TagFactory,
+    TeamFactory,
+    TicketFactory,
 )
 
 HEL = ZoneInfo("Europe/Helsinki")

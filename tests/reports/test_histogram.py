@@ -3,7 +3,14 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.histogram import RELATIVE_ACCURACY, bucket_of, exact_quantile, from_values, merge, quantile
+from reports.histogram import (
+    RELATIVE_ACCURACY,
+    bucket_of,
+    exact_quantile,
+    from_values,
+    merge,
+    quantile,
+)
 
 durations = st.lists(st.floats(min_value=0.001, max_value=3e7, allow_nan=False), min_size=1, max_size=400)
 
