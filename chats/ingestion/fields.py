@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 import math
 import re
@@ -92,8 +93,21 @@ class Field:
         return {"required": self.required, "allow_null": not self.required, "help_text": self.help_text}
 
 
+VALIDATORS = {"email": EmailValidator(), "url": URLValidator()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid(kind: str, value: str) -> bool:
+    """Regex validators are the costliest per-item check; a batch repeats page URLs a lot."""
+    try:
+        VALIDATORS[kind](value)
+    except ValidationError:
+        return False
+    return True
+
+
 class Str(Field):
-    validator = None
+    validator: str | None = None  # a key of VALIDATORS
     invalid = None
 
     def __init__(self, name: str, *, max_length: int | None = None, **kwargs):
@@ -112,11 +126,8 @@ class Str(Field):
             raise FieldError(EMPTY_STRING)
         if self.max_length is not None and len(value) > self.max_length:
             raise FieldError(TOO_LONG % {"max_length": self.max_length})
-        if value and self.validator is not None:
-            try:
-                self.validator(value)
-            except ValidationError as exc:
-                raise FieldError(self.invalid) from exc
+        if value and self.validator is not None and not _valid(self.validator, value):
+            raise FieldError(self.invalid)
         return value
 
     def schema_kwargs(self):
@@ -124,13 +135,13 @@ class Str(Field):
 
 
 class Email(Str):
-    validator = EmailValidator()
+    validator = "email"
     invalid = NOT_AN_EMAIL
     schema_class = serializers.EmailField
 
 
 class Url(Str):
-    validator = URLValidator()
+    validator = "url"
     invalid = NOT_A_URL
     schema_class = serializers.URLField
 

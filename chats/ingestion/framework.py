@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.api.errors import BulkValidationError
 from accounts.models import Organization
 from chats.ingestion.fields import REQUIRED, UNKNOWN_FIELD, Field, FieldError, Ref, TagNames
+from chats.ingestion.sql import insert_rows, upsert_rows
 from reports.freshness import mark_dirty
 
 MAX_ITEMS = 1000
@@ -291,19 +292,16 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
             if old is not None:
                 touched.append(old)
 
-    pks = {key: old["pk"] for key, old in existing.items()}
+    pks = {str(key): old["pk"] for key, old in existing.items()}
     if upserts:
-        objs = [
-            spec.model(organization=organization,
-                       **{c: (None if isinstance(row[c], Pending) else row[c]) for c in spec.columns})
-            for row in upserts
-        ]
-        model_qs.bulk_create(
-            objs, update_conflicts=True, unique_fields=["organization", spec.key],
-            update_fields=spec.update_columns,
-        )
-        pks.update({getattr(obj, spec.key): obj.pk for obj in objs})
-        _resolve_pending(spec, organization, upserts, objs, pks)
+        columns = ["organization_id", *spec.columns]
+        pks.update(upsert_rows(
+            spec.model, columns=columns, key=spec.key, update=spec.update_columns,
+            unique=["organization_id", spec.key],
+            rows=[[organization.pk, *(None if isinstance(row[c], Pending) else row[c] for c in spec.columns)]
+                  for row in upserts],
+        ))
+        _resolve_pending(spec, organization, upserts, pks)
     if tag_changes:
         _replace_tags(spec, organization, tag_changes, pks, existing)
 
@@ -314,36 +312,35 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
     return result
 
 
-def _resolve_pending(spec, organization, rows, objs, pks) -> None:
+def _resolve_pending(spec, organization, rows, pks) -> None:
     """Fill references to items of this batch (or of earlier lines already written)."""
     to_update: dict[str, list] = defaultdict(list)
-    for row, obj in zip(rows, objs, strict=True):
+    for row in rows:
         for ref in spec.references:
             pending = row.get(ref.attname)
             if isinstance(pending, Pending):
-                to_update[ref.attname].append((obj, pending.key))
+                to_update[ref.attname].append((pks[str(row[spec.key])], pending.key))
     if not to_update:
         return
-    missing = {key for pairs in to_update.values() for _obj, key in pairs if key not in pks}
+    missing = {key for pairs in to_update.values() for _pk, key in pairs if key not in pks}
     if missing:
         pks.update(spec.model.objects.for_org(organization).filter(**{f"{spec.key}__in": missing})
                    .values_list(spec.key, "pk"))
     for attname, pairs in to_update.items():
-        for obj, key in pairs:
-            setattr(obj, attname, pks[key])
-        spec.model.objects.for_org(organization).bulk_update([obj for obj, _key in pairs], [attname])
+        spec.model.objects.for_org(organization).bulk_update(
+            [spec.model(pk=pk, **{attname: pks[key]}) for pk, key in pairs], [attname]
+        )
 
 
 def _replace_tags(spec, organization, rows, pks, existing) -> None:
+    """The conversations' tag links become exactly the sent lists (one delete, one insert)."""
     through, fk = spec.tag_link
-    owners = [pks[row[spec.key]] for row in rows]
+    owners = [pks[str(row[spec.key])] for row in rows]
     replaced = [pk for row, pk in zip(rows, owners, strict=True) if row[spec.key] in existing]
     if replaced:
         through.objects.for_org(organization).filter(**{f"{fk}__in": replaced}).delete()
-    through.objects.for_org(organization).bulk_create([
-        through(organization=organization, tag_id=tag, **{fk: owner})
-        for row, owner in zip(rows, owners, strict=True)
-        for tag in row["tags"]
+    insert_rows(through, columns=["organization_id", fk, "tag_id"], rows=[
+        (organization.pk, owner, tag) for row, owner in zip(rows, owners, strict=True) for tag in row["tags"]
     ])
 
 

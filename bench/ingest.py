@@ -1,0 +1,214 @@
+"""Bulk ingestion throughput: chats per second through ``POST /api/v1/chats/bulk`` against a
+PostgreSQL ``COPY`` of the same rows into the same table (the floor), in one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hm_bench REDIS_URL=redis://127.0.0.1:6379/13 \\
+        .venv/bin/python bench/ingest.py --chats 20000
+
+The API is called in-process through Django's test ``Client`` (the full middleware, DRF
+authentication, permission, parsing, validation and write path; no socket or WSGI server), 1,000
+chats a request. Request bodies are JSON-encoded before the clock starts: the client's encoding
+is not the server's work. Each chat has the usual fields, references to an agent, a team and a
+customer, and one or two tags; ``--messages N`` adds a message list of N messages to reduce.
+Snapshot rebuilds are enqueued to Redis (a worker's job), not run in the request.
+
+The database is migrated first; the benchmark's two organizations are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_metrics.settings")
+os.environ.setdefault("DEBUG", "0")  # no query log
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ["API_THROTTLE_RATE"] = ""
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from accounts.models import Agent, Organization, Team  # noqa: E402
+from accounts.services import api_key_create  # noqa: E402
+from chats.models import Chat, Customer, Tag  # noqa: E402
+
+BATCH = 1000
+UTC = dt.UTC
+START = dt.datetime(2026, 3, 1, tzinfo=UTC)
+TAGS = ["billing", "refund", "shipping", "login", "bug", "feature", "pricing", "vip", "complaint", "other"]
+
+
+def make_org(slug: str) -> Organization:
+    Organization.objects.filter(slug=slug).delete()
+    org = Organization.objects.create(slug=slug, name=slug, timezone="Europe/Helsinki")
+    teams = Team.unscoped.bulk_create([Team(organization=org, external_id=f"t-{i}", name=f"T{i}") for i in range(5)])
+    Agent.unscoped.bulk_create([
+        Agent(organization=org, external_id=f"a-{i}", name=f"Agent {i}", team=teams[i % 5]) for i in range(100)
+    ])
+    Customer.unscoped.bulk_create([
+        Customer(organization=org, external_id=f"cu-{i}", acquired_at=START - dt.timedelta(days=30))
+        for i in range(2000)
+    ])
+    Tag.unscoped.bulk_create([Tag(organization=org, name=name) for name in TAGS])
+    return org
+
+
+def iso(ts: dt.datetime) -> str:
+    return ts.isoformat()
+
+
+def generate(n: int, messages: int, seed: int = 7) -> list[dict]:
+    rng = random.Random(seed)
+    items = []
+    for i in range(n):
+        requested = START + dt.timedelta(seconds=rng.randrange(30 * 86400))
+        item = {"external_id": f"chat-{i}", "requested_at": iso(requested), "channel": "chat",
+                "customer": f"cu-{rng.randrange(2000)}", "tags": rng.sample(TAGS, rng.choice((1, 2)))}
+        if rng.random() < 0.1:
+            item.update(outcome="missed", missed_reason="visitor_left", agent=f"a-{rng.randrange(100)}")
+        else:
+            agent = rng.randrange(100)
+            accepted = requested + dt.timedelta(seconds=rng.randrange(5, 120))
+            ended = accepted + dt.timedelta(seconds=rng.randrange(60, 1800))
+            item.update(
+                accepted_at=iso(accepted), ended_at=iso(ended), closed_at=iso(ended + dt.timedelta(seconds=30)),
+                agent=f"a-{agent}", first_agent=f"a-{agent}", team=f"t-{agent % 5}", outcome="resolved",
+                transfers=rng.choice((0, 0, 0, 1)), page_url="https://shop.example.com/checkout",
+            )
+            if messages:
+                at, sent = accepted, []
+                for k in range(messages):
+                    at += dt.timedelta(seconds=rng.randrange(5, 60))
+                    sent.append({"author": "visitor" if k % 2 == 0 else "agent", "sent_at": iso(at)})
+                item["messages"] = sent
+            else:
+                item.update(first_response_at=iso(accepted + dt.timedelta(seconds=rng.randrange(1, 30))),
+                            messages_visitor=rng.randrange(1, 12), messages_agent=rng.randrange(1, 12),
+                            response_time_total_s=float(rng.randrange(10, 300)), response_count=rng.randrange(1, 6))
+        items.append(item)
+    return items
+
+
+def post_all(client: Client, bodies: list[bytes], auth: str) -> tuple[float, int, int]:
+    created = updated = 0
+    started = time.perf_counter()
+    for body in bodies:
+        response = client.post("/api/v1/chats/bulk", body, content_type="application/json", HTTP_AUTHORIZATION=auth)
+        if response.status_code != 200:
+            raise SystemExit(f"bulk request failed: {response.status_code} {response.content[:500]!r}")
+        result = response.json()
+        created += result["created"]
+        updated += result["updated"]
+    return time.perf_counter() - started, created, updated
+
+
+COPY_COLUMNS = [
+    "organization_id", "external_id", "requested_at", "accepted_at", "first_response_at", "ended_at", "closed_at",
+    "agent_id", "first_agent_id", "team_id", "customer_id", "channel", "initiated_by", "outcome", "missed_reason",
+    "messages_visitor", "messages_agent", "response_time_total_s", "response_count", "transfers",
+    "conversion_after_follow_up", "page_url",
+]
+
+
+def copy_baseline(org: Organization, items: list[dict], messages: int) -> float:
+    """COPY the same chats (references resolved up front, as the floor) and their tag links."""
+    from chats.ingestion.messages import summarize_messages
+
+    agents = dict(Agent.objects.for_org(org).values_list("external_id", "pk"))
+    teams = dict(Team.objects.for_org(org).values_list("external_id", "pk"))
+    customers = dict(Customer.objects.for_org(org).values_list("external_id", "pk"))
+    tags = dict(Tag.objects.for_org(org).values_list("name", "pk"))
+    ts = dt.datetime.fromisoformat
+    rows = []
+    for item in items:
+        counts = (item.get("messages_visitor", 0), item.get("messages_agent", 0),
+                  item.get("response_time_total_s", 0.0), item.get("response_count", 0))
+        first_response = item.get("first_response_at") and ts(item["first_response_at"])
+        if "messages" in item:
+            s = summarize_messages([(m["author"], ts(m["sent_at"])) for m in item["messages"]], initiated_by="visitor")
+            counts = (s.messages_visitor, s.messages_agent, s.response_time_total_s, s.response_count)
+            first_response = s.first_response_at
+        rows.append((
+            org.pk, item["external_id"], ts(item["requested_at"]),
+            *(item.get(f) and ts(item[f]) for f in ("accepted_at",)), first_response,
+            *(item.get(f) and ts(item[f]) for f in ("ended_at", "closed_at")),
+            agents.get(item.get("agent")), agents.get(item.get("first_agent")), teams.get(item.get("team")),
+            customers.get(item.get("customer")), "chat", "visitor", item["outcome"], item.get("missed_reason", ""),
+            *counts, item.get("transfers", 0), False, item.get("page_url", ""),
+        ))
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY chats_chat ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        ids = dict(Chat.objects.for_org(org).values_list("external_id", "pk"))
+        with cursor.cursor.copy("COPY chats_chattag (organization_id, chat_id, tag_id) FROM STDIN") as copy:
+            for item in items:
+                for name in item["tags"]:
+                    copy.write_row((org.pk, ids[item["external_id"]], tags[name]))
+    return time.perf_counter() - started
+
+
+def timed(run, profile_path: str | None, *args):
+    """Run, under cProfile when a path is given (for finding the hot path, not for figures)."""
+    if not profile_path:
+        return run(*args)
+    import cProfile
+
+    profiler = cProfile.Profile()
+    result = profiler.runcall(run, *args)
+    profiler.dump_stats(profile_path)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=20000)
+    parser.add_argument("--messages", type=int, default=0, help="messages per answered chat (0: counts given)")
+    parser.add_argument("--profile", help="write cProfiles of the API runs to this file (and FILE.resend)")
+    args = parser.parse_args()
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("DATABASE_URL must point to PostgreSQL")
+    call_command("migrate", verbosity=0)
+    api_org, copy_org = make_org("bench-ingest-api"), make_org("bench-ingest-copy")
+    _, raw = api_key_create(organization=api_org, name="bench", scopes={"read", "write"})
+    items = generate(args.chats, args.messages)
+    bodies = [json.dumps({"items": items[i:i + BATCH]}).encode() for i in range(0, len(items), BATCH)]
+    client = Client()
+    auth = f"Bearer {raw}"
+    # Warm up (imports, middleware, first connection) outside the clock.
+    client.post("/api/v1/teams/bulk", {"items": [{"external_id": "t-0", "name": "T0"}]},
+                content_type="application/json", HTTP_AUTHORIZATION=auth)
+
+    api_s, created, _ = timed(post_all, args.profile, client, bodies, auth)
+    resend_s, _, updated = timed(post_all, args.profile and f"{args.profile}.resend", client, bodies, auth)
+    copy_s = copy_baseline(copy_org, items, args.messages)
+
+    assert created == args.chats and updated == args.chats, (created, updated)
+    n = args.chats
+    print(f"chats: {n:,} in {len(bodies)} requests of {BATCH:,}; messages per answered chat: {args.messages}")
+    print(f"API insert:          {api_s:7.2f} s  {n / api_s:9,.0f} chats/s")
+    print(f"API re-send (no-op): {resend_s:7.2f} s  {n / resend_s:9,.0f} chats/s")
+    print(f"COPY baseline:       {copy_s:7.2f} s  {n / copy_s:9,.0f} chats/s")
+    print(f"API insert / COPY time ratio: {api_s / copy_s:.1f}x")
+
+    Organization.objects.filter(slug__in=[api_org.slug, copy_org.slug]).delete()
+    from helpdesk_metrics.celery import app
+
+    app.control.purge()  # the snapshot rebuilds the run enqueued; no worker consumes them here
+
+
+if __name__ == "__main__":
+    main()
