@@ -1,10 +1,16 @@
 """Set-based snapshot builders.
 
-For one organization and a range of local days, every grain is computed by grouped SQL over
-the raw rows (one query per source and grain, never a Python loop over rows); Python only
-adds up the grouped results, which number days × dimension values. Local day (and hour)
-boundaries are computed in Python with zoneinfo, DST-correct, and joined as a small calendar
-table, so the SQL needs no time-zone support and runs on PostgreSQL and SQLite alike.
+For one organization and a chunk of local days, each source of raw rows (chats, tickets by
+creation and by resolution, survey answers, canned-response uses, online sessions, busy time)
+is read ONCE into a temporary "base" table: one row per raw row and local hour, carrying its
+local day and hour, its agent / team / channel, and the derived values its components need.
+Every grain (org, agent, team, channel, tag, hour) is then one grouped statement over that
+table, counts, sums and histogram buckets together. Python only adds up grouped results,
+which number days × dimension values; it never loops over raw rows.
+
+Local day and hour boundaries are computed in Python with zoneinfo, DST-correct, and joined as
+a small calendar table, so the SQL needs no time-zone support and runs on PostgreSQL and
+SQLite alike.
 """
 
 from __future__ import annotations
@@ -111,6 +117,14 @@ class Dialect:
     def json_object_agg(self, key: str, value: str) -> str:
         return f"jsonb_object_agg({key}, {value})" if self.pg else f"json_group_object({key}, {value})"
 
+    def json(self, expr: str) -> str:
+        """A JSON value nested into another (SQLite would otherwise quote it as a string)."""
+        return expr if self.pg else f"json({expr})"
+
+    def same(self, a: str, b: str) -> str:
+        """Null-safe equality."""
+        return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
+
     def true(self, expr: str) -> str:
         return expr if self.pg else f"({expr} = 1)"
 
@@ -139,31 +153,38 @@ GRAINS = ("org", "agent", "team", "channel", "tag", "hour")
 
 
 @dataclass
-class Dimension:
-    """How one source maps its rows to a grain's dimension value."""
-
-    expr: str            # SQL of the dimension value ("NULL" for the org and hour grains)
-    joins: str = ""      # extra joins it needs
-
-
-# --- sources ------------------------------------------------------------------------------
-
-@dataclass
 class Source:
-    """A kind of raw row and the components it adds, on the local day of `timestamp`."""
+    """A kind of raw row and the components it adds, on the local day (and hour) of
+    `timestamp`, or, for an interval source, on every local hour the interval overlaps."""
 
     name: str
-    from_sql: str                              # FROM ... (alias of the main table)
-    timestamp: str                             # the column that decides the local day
-    dims: dict[str, Dimension]                 # grain -> dimension (missing: not on that grain)
-    columns: dict[str, str] = field(default_factory=dict)  # per-row derived values
-    counts: dict[str, str] = field(default_factory=dict)   # component -> condition (counted)
-    sums: dict[str, str] = field(default_factory=dict)     # component -> value (summed)
+    from_sql: str                                 # FROM ... (main table and its alias)
+    timestamp: str = ""                           # the column that decides the local day
+    interval: tuple[str, str] | None = None       # (start, end) of an interval source
+    dims: dict[str, str] = field(default_factory=dict)  # agent / team / channel -> SQL
+    joins: str = ""                               # joins the dims need
+    refs: dict[str, str] = field(default_factory=dict)  # ids kept for the tag join
+    tag_join: str = ""                            # from base alias `base` to tags, at aggregation
+    tag_dim: str = ""                             # the tag id expression after tag_join
+    columns: dict[str, str] = field(default_factory=dict)   # per-row derived values
+    counts: dict[str, str] = field(default_factory=dict)    # component -> condition (counted)
+    sums: dict[str, str] = field(default_factory=dict)      # component -> value (summed)
     durations: dict[str, str] = field(default_factory=dict)  # duration -> seconds (NULL: none)
     where: str = "1 = 1"
-    params: list = field(default_factory=list)  # for `columns`, in order of appearance
-    ctes: str = ""                              # extra CTEs (after the calendar)
+    params: list = field(default_factory=list)    # for `columns`, in order of appearance
+    ctes: str = ""                                # extra CTEs (after the calendar)
     cte_params: list = field(default_factory=list)
+
+    def supports(self, grain: str) -> bool:
+        if grain in ("org", "hour"):
+            return True
+        if grain == "tag":
+            return bool(self.tag_join)
+        return grain in self.dims
+
+
+BASE_TABLE = "hm_snapshot_base"
+DIM_COLUMNS = {"agent": "agent_dim", "team": "team_dim", "channel": "channel_dim"}
 
 
 class Builder:
@@ -172,11 +193,6 @@ class Builder:
         self.d = Dialect(conn)
         self.conn = conn
         self.targets = targets_for(organization=organization)
-
-    # Sources are built per run because targets and settings are parameters of the SQL.
-    def sources(self) -> list[Source]:
-        return [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
-                self.survey_source(), *self.canned_sources(), self.session_source()]
 
     def chat_source(self) -> Source:
         d = self.d
@@ -226,14 +242,11 @@ class Builder:
             name="chats",
             from_sql="chats_chat c",
             timestamp="c.requested_at",
-            dims={
-                "org": Dimension("NULL"),
-                "hour": Dimension("NULL"),
-                "agent": Dimension("c.agent_id"),
-                "team": Dimension("COALESCE(c.team_id, ag.team_id)", "LEFT JOIN accounts_agent ag ON ag.id = c.agent_id"),
-                "channel": Dimension("c.channel"),
-                "tag": Dimension("ct.tag_id", "JOIN chats_chattag ct ON ct.chat_id = c.id"),
-            },
+            dims={"agent": "c.agent_id", "team": "COALESCE(c.team_id, ag.team_id)", "channel": "c.channel"},
+            joins="LEFT JOIN accounts_agent ag ON ag.id = c.agent_id",
+            refs={"row_id": "c.id"},
+            tag_join="JOIN chats_chattag tg ON tg.chat_id = base.row_id",
+            tag_dim="tg.tag_id",
             columns=columns,
             params=params,
             counts={
@@ -277,14 +290,14 @@ class Builder:
             },
         )
 
-    def _ticket_dims(self) -> dict[str, Dimension]:
+    @staticmethod
+    def _ticket_dims() -> dict:
         return {
-            "org": Dimension("NULL"),
-            "hour": Dimension("NULL"),
-            "agent": Dimension("t.agent_id"),
-            "team": Dimension("COALESCE(t.team_id, ag.team_id)", "LEFT JOIN accounts_agent ag ON ag.id = t.agent_id"),
-            "channel": Dimension("t.channel"),
-            "tag": Dimension("tt.tag_id", "JOIN chats_tickettag tt ON tt.ticket_id = t.id"),
+            "dims": {"agent": "t.agent_id", "team": "COALESCE(t.team_id, ag.team_id)", "channel": "t.channel"},
+            "joins": "LEFT JOIN accounts_agent ag ON ag.id = t.agent_id",
+            "refs": {"row_id": "t.id"},
+            "tag_join": "JOIN chats_tickettag tg ON tg.ticket_id = base.row_id",
+            "tag_dim": "tg.tag_id",
         }
 
     def ticket_created_source(self) -> Source:
@@ -294,7 +307,7 @@ class Builder:
             name="tickets_created",
             from_sql="chats_ticket t",
             timestamp="t.created_at",
-            dims=self._ticket_dims(),
+            **self._ticket_dims(),
             columns={
                 "priority": "t.priority",
                 "frt": f"CASE WHEN t.first_response_at IS NOT NULL THEN {self.d.seconds('t.first_response_at', 't.created_at')} END",
@@ -318,7 +331,7 @@ class Builder:
             name="tickets_resolved",
             from_sql="chats_ticket t",
             timestamp="t.resolved_at",
-            dims=self._ticket_dims(),
+            **self._ticket_dims(),
             columns={
                 "res": d.seconds("t.resolved_at", "t.created_at"),
                 "res_target": target,
@@ -340,21 +353,18 @@ class Builder:
         )
 
     @staticmethod
-    def _conversation_dims(agent: str, main: str) -> dict[str, Dimension]:
+    def _conversation_dims(agent: str, main: str) -> dict:
         """Dimensions of a row tied to a chat (alias ch) or a ticket (alias tk)."""
         return {
-            "org": Dimension("NULL"),
-            "hour": Dimension("NULL"),
-            "agent": Dimension(agent),
-            "team": Dimension(
-                "COALESCE(ch.team_id, tk.team_id, ag.team_id)", f"LEFT JOIN accounts_agent ag ON ag.id = {agent}"),
-            "channel": Dimension("COALESCE(ch.channel, tk.channel)"),
-            # A row has a chat or a ticket, never both: one join finds its tags, the other one row of NULL.
-            "tag": Dimension(
-                "COALESCE(ct.tag_id, tt.tag_id)",
-                f"LEFT JOIN chats_chattag ct ON ct.chat_id = {main}.chat_id "
-                f"LEFT JOIN chats_tickettag tt ON tt.ticket_id = {main}.ticket_id",
-            ),
+            "dims": {"agent": agent, "team": "COALESCE(ch.team_id, tk.team_id, ag.team_id)",
+                     "channel": "COALESCE(ch.channel, tk.channel)"},
+            "joins": f"LEFT JOIN accounts_agent ag ON ag.id = {agent}",
+            "refs": {"chat_ref": f"{main}.chat_id", "ticket_ref": f"{main}.ticket_id"},
+            # A row has a chat or a ticket, never both: one join finds its tags, the other one
+            # row of NULLs.
+            "tag_join": "LEFT JOIN chats_chattag ct ON ct.chat_id = base.chat_ref "
+                        "LEFT JOIN chats_tickettag tt ON tt.ticket_id = base.ticket_ref",
+            "tag_dim": "COALESCE(ct.tag_id, tt.tag_id)",
         }
 
     def survey_source(self) -> Source:
@@ -371,7 +381,7 @@ class Builder:
                 "LEFT JOIN chats_ticket tk ON tk.id = s.ticket_id"
             ),
             timestamp="s.answered_at",
-            dims=self._conversation_dims(agent, "s"),
+            **self._conversation_dims(agent, "s"),
             columns={
                 "kind": "s.kind",
                 "scale": "s.scale",
@@ -425,7 +435,7 @@ class Builder:
                 "LEFT JOIN chats_chat ch ON ch.id = u.chat_id LEFT JOIN chats_ticket tk ON tk.id = u.ticket_id"
             ),
             timestamp="u.used_at",
-            dims=self._conversation_dims("u.agent_id", "u"),
+            **self._conversation_dims("u.agent_id", "u"),
             columns={"secs": "sv.secs"},
             counts={"canned_uses": "1 = 1"},
             sums={"canned_seconds_saved": "secs"},
@@ -433,110 +443,29 @@ class Builder:
             cte_params=[v for row in saved for v in row],
         )]
 
-    def session_source(self) -> Source:
-        """Online time, split at local midnight (and at local hours on the hour grain)."""
+    def _overlap(self, start: str, end: str) -> str:
         d = self.d
+        return d.seconds(d.least(end, "cal.end_at"), d.greatest(start, "cal.start_at"))
+
+    def session_source(self) -> Source:
+        """Online time, split at local midnight (and local hours)."""
         return Source(
             name="sessions",
             from_sql="chats_agentsession se",
-            timestamp="",  # overlaps the calendar instead of falling in one slot
-            dims={
-                "org": Dimension("NULL"),
-                "hour": Dimension("NULL"),
-                "agent": Dimension("se.agent_id"),
-                "team": Dimension("ag.team_id", "JOIN accounts_agent ag ON ag.id = se.agent_id"),
-            },
+            interval=("se.started_at", "se.ended_at"),
+            dims={"agent": "se.agent_id", "team": "ag.team_id"},
+            joins="JOIN accounts_agent ag ON ag.id = se.agent_id",
             where="se.status = 'online'",
-            columns={"online": d.seconds(d.least("se.ended_at", "cal.end_at"), d.greatest("se.started_at", "cal.start_at"))},
+            columns={"online": self._overlap("se.started_at", "se.ended_at")},
             sums={"online_seconds": "online"},
         )
 
-    # --- SQL assembly -----------------------------------------------------------------------
-
-    def _calendar(self, grain: str, first: dt.date, last: dt.date) -> list[Slot]:
-        tz = self.org.tzinfo
-        return hour_slots(first, last, tz) if grain == "hour" else day_slots(first, last, tz)
-
-    def _base_cte(self, source: Source, grain: str, slots: list[Slot]) -> tuple[str, list]:
-        """CTEs ending in ``base``: one row per raw row (and calendar slot) with its day, hour,
-        dimension value and the source's derived columns."""
-        dim = source.dims[grain]
-        cal_sql, cal_params = self.d.calendar_cte(slots)
-        if source.timestamp:
-            join = f"JOIN cal ON {source.timestamp} >= cal.start_at AND {source.timestamp} < cal.end_at"
-        else:  # an interval (sessions): every slot it overlaps
-            join = "JOIN cal ON se.started_at < cal.end_at AND se.ended_at > cal.start_at"
-        main_alias = source.from_sql.split()[1]
-        cols = ", ".join(f"{expr} AS {name}" for name, expr in source.columns.items())
-        not_null = f" AND {dim.expr} IS NOT NULL" if dim.expr != "NULL" else ""
-        base = (
-            f"base AS (SELECT cal.day AS day, cal.hour AS hour, {dim.expr} AS dim, {cols} "
-            f"FROM {source.from_sql} {join} {dim.joins} "
-            f"WHERE {main_alias}.organization_id = %s AND {source.where}{not_null})"
-        )
-        ctes = ", ".join(x for x in (cal_sql, source.ctes, base) if x)
-        return ctes, cal_params + source.cte_params + source.params + [self.org.pk]
-
-    @staticmethod
-    def _aggregates(source: Source) -> list[tuple[str, str]]:
-        out = [(name, f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)") for name, cond in source.counts.items()]
-        out += [(name, f"SUM({expr})") for name, expr in source.sums.items()]
-        for name, expr in source.durations.items():
-            out += [(f"{name}_sum", f"SUM({expr})"), (f"{name}_n", f"COUNT({expr})")]
-        return out
-
-    def run_source(self, source: Source, grain: str, first: dt.date, last: dt.date, into: dict) -> None:
-        if grain not in source.dims:
-            return
-        slots = self._calendar(grain, first, last)
-        ctes, params = self._base_cte(source, grain, slots)
-        aggs = self._aggregates(source)
-        sql = f"WITH {ctes} SELECT day, hour, dim, {', '.join(f'{e} AS {n}' for n, e in aggs)} FROM base GROUP BY day, hour, dim"
-        with self.conn.cursor() as cur:
-            cur.execute(sql, params)
-            for row in cur.fetchall():
-                key = (_as_date(row[0]), row[1], row[2])
-                target = into[key]
-                for (name, _), value in zip(aggs, row[3:], strict=True):
-                    if value:
-                        target[name] = target.get(name, 0) + value
-            if source.durations:
-                self._run_histograms(cur, source, ctes, params, into)
-
-    def _run_histograms(self, cur, source: Source, ctes: str, params: list, into: dict) -> None:
-        parts = [
-            f"SELECT day, hour, dim, '{name}' AS metric, {bucket_sql('v')} AS b FROM "
-            f"(SELECT day, hour, dim, {expr} AS v FROM base) x{i} WHERE v IS NOT NULL"
-            for i, (name, expr) in enumerate(source.durations.items())
-        ]
-        sql = (
-            f"WITH {ctes}, hb AS ({' UNION ALL '.join(parts)}) "
-            f"SELECT day, hour, dim, metric, {self.d.json_object_agg('b', 'n')} FROM "
-            f"(SELECT day, hour, dim, metric, b, COUNT(*) AS n FROM hb GROUP BY day, hour, dim, metric, b) y "
-            f"GROUP BY day, hour, dim, metric"
-        )
-        cur.execute(sql, params)
-        for day, hour, dim, metric, hist in cur.fetchall():
-            hist = json.loads(hist) if isinstance(hist, str) else hist
-            target = into[(_as_date(day), hour, dim)]
-            merged = target.setdefault(f"{metric}_hist", {})
-            for b, n in hist.items():
-                merged[b] = merged.get(b, 0) + int(n)
-
-    def busy_seconds(self, grain: str, first: dt.date, last: dt.date, into: dict) -> None:
-        """Online time with at least one active chat: the union of each agent's chat
-        intervals (concurrent chats count once), intersected with online sessions."""
-        dims = {"org": "NULL", "hour": "NULL", "agent": "b.agent_id", "team": "ag.team_id"}
-        if grain not in dims:
-            return
+    def busy_source(self, range_start: dt.datetime, range_end: dt.datetime) -> Source:
+        """Online time with at least one active chat: the union of each agent's chat intervals
+        (concurrent chats count once; gaps-and-islands over window functions), intersected
+        with the agent's online sessions."""
         d = self.d
-        slots = self._calendar(grain, first, last)
-        cal_sql, cal_params = d.calendar_cte(slots)
-        range_start, range_end = d.datetime_param(slots[0].start), d.datetime_param(slots[-1].end)
-        team_join = "JOIN accounts_agent ag ON ag.id = b.agent_id" if grain == "team" else ""
-        overlap = d.seconds(d.least("b.e", "cal.end_at"), d.greatest("b.s", "cal.start_at"))
-        sql = f"""
-        WITH {cal_sql},
+        ctes = f"""
         iv AS (
             SELECT c.agent_id, c.accepted_at AS s, c.ended_at AS e FROM chats_chat c
             WHERE c.organization_id = %s AND c.agent_id IS NOT NULL AND c.accepted_at IS NOT NULL
@@ -549,31 +478,111 @@ class Builder:
         ),
         isl AS (SELECT agent_id, s, e, SUM(opens) OVER (PARTITION BY agent_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island FROM mk),
         merged AS (SELECT agent_id, MIN(s) AS s, MAX(e) AS e FROM isl GROUP BY agent_id, island),
-        b AS (
-            SELECT m.agent_id, {d.greatest('m.s', 'se.started_at')} AS s, {d.least('m.e', 'se.ended_at')} AS e
+        busy AS (
+            SELECT se.organization_id, m.agent_id, {d.greatest('m.s', 'se.started_at')} AS s, {d.least('m.e', 'se.ended_at')} AS e
             FROM merged m JOIN chats_agentsession se ON se.agent_id = m.agent_id AND se.status = 'online'
               AND se.organization_id = %s AND se.started_at < m.e AND se.ended_at > m.s
+        )"""
+        return Source(
+            name="busy",
+            from_sql="busy b",
+            interval=("b.s", "b.e"),
+            dims={"agent": "b.agent_id", "team": "ag.team_id"},
+            joins="JOIN accounts_agent ag ON ag.id = b.agent_id",
+            columns={"busy": self._overlap("b.s", "b.e")},
+            sums={"busy_seconds": "busy"},
+            ctes=ctes,
+            cte_params=[self.org.pk, d.datetime_param(range_end), d.datetime_param(range_start), self.org.pk],
         )
-        SELECT day, hour, dim, SUM(secs) FROM (
-            SELECT cal.day AS day, cal.hour AS hour, {dims[grain]} AS dim, {overlap} AS secs
-            FROM b JOIN cal ON b.s < cal.end_at AND b.e > cal.start_at {team_join}
-        ) x GROUP BY day, hour, dim
-        """
-        params = cal_params + [self.org.pk, range_end, range_start, self.org.pk]
-        with self.conn.cursor() as cur:
-            cur.execute(sql, params)
-            for day, hour, dim, secs in cur.fetchall():
-                if secs:
-                    target = into[(_as_date(day), hour, dim)]
-                    target["busy_seconds"] = target.get("busy_seconds", 0) + secs
 
-    def build(self, grain: str, first: dt.date, last: dt.date) -> dict[tuple, dict]:
-        """Components of every (day, hour, dimension) group of the grain with any data."""
-        groups: dict[tuple, dict] = defaultdict(dict)
-        for source in self.sources():
-            self.run_source(source, grain, first, last, groups)
-        self.busy_seconds(grain, first, last, groups)
-        return groups
+    # --- SQL assembly -----------------------------------------------------------------------
+
+    def _create_base(self, cur, source: Source, slots: list[Slot]) -> None:
+        """The source's rows in the chunk, one per raw row and local hour slot."""
+        cal_sql, cal_params = self.d.calendar_cte(slots)
+        if source.interval:
+            start, end = source.interval
+            join = f"JOIN cal ON {start} < cal.end_at AND {end} > cal.start_at"
+        else:
+            join = f"JOIN cal ON {source.timestamp} >= cal.start_at AND {source.timestamp} < cal.end_at"
+        main_alias = source.from_sql.split()[1]
+        select = ["cal.day AS day", "cal.hour AS hour"]
+        select += [f"{source.dims.get(grain, 'NULL')} AS {column}" for grain, column in DIM_COLUMNS.items()]
+        select += [f"{expr} AS {name}" for name, expr in {**source.refs, **source.columns}.items()]
+        ctes = ", ".join(x for x in (cal_sql, source.ctes) if x)
+        cur.execute(f"DROP TABLE IF EXISTS {BASE_TABLE}")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {BASE_TABLE} AS WITH {ctes} SELECT {', '.join(select)} "
+            f"FROM {source.from_sql} {join} {source.joins} "
+            f"WHERE {main_alias}.organization_id = %s AND {source.where}",
+            cal_params + source.cte_params + source.params + [self.org.pk],
+        )
+
+    @staticmethod
+    def _aggregates(source: Source) -> list[tuple[str, str]]:
+        out = [(name, f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)") for name, cond in source.counts.items()]
+        out += [(name, f"SUM({expr})") for name, expr in source.sums.items()]
+        for name, expr in source.durations.items():
+            out += [(f"{name}_sum", f"SUM({expr})"), (f"{name}_n", f"COUNT({expr})")]
+        return out
+
+    def _aggregate_grain(self, cur, source: Source, grain: str, into: dict) -> None:
+        """One statement: the grain's groups with their counts, sums and histograms."""
+        d = self.d
+        if grain == "tag":
+            dim, joins = source.tag_dim, source.tag_join
+        else:
+            dim, joins = (f"base.{DIM_COLUMNS[grain]}" if grain in DIM_COLUMNS else "NULL"), ""
+        hour = "base.hour" if grain == "hour" else "NULL"
+        not_null = f"WHERE {dim} IS NOT NULL" if dim != "NULL" else ""
+        aggs = self._aggregates(source)
+        ctes = [f"b AS (SELECT base.*, {hour} AS ghour, {dim} AS dim FROM {BASE_TABLE} base {joins} {not_null})",
+                f"agg AS (SELECT day, ghour, dim, {', '.join(f'{e} AS {n}' for n, e in aggs)} FROM b GROUP BY day, ghour, dim)"]
+        select, join = "agg.*", ""
+        if source.durations:
+            buckets = " UNION ALL ".join(
+                f"SELECT day, ghour, dim, '{name}' AS metric, {bucket_sql('v')} AS bk "
+                f"FROM (SELECT day, ghour, dim, {expr} AS v FROM b) x{i} WHERE v IS NOT NULL"
+                for i, (name, expr) in enumerate(source.durations.items())
+            )
+            ctes += [
+                f"hb AS ({buckets})",
+                "hc AS (SELECT day, ghour, dim, metric, bk, COUNT(*) AS n FROM hb GROUP BY day, ghour, dim, metric, bk)",
+                f"hm AS (SELECT day, ghour, dim, metric, {d.json_object_agg('bk', 'n')} AS h FROM hc GROUP BY day, ghour, dim, metric)",
+                f"hj AS (SELECT day, ghour, dim, {d.json_object_agg('metric', d.json('h'))} AS hists FROM hm GROUP BY day, ghour, dim)",
+            ]
+            select = "agg.*, hj.hists"
+            join = (f"LEFT JOIN hj ON hj.day = agg.day AND {d.same('hj.ghour', 'agg.ghour')} "
+                    f"AND {d.same('hj.dim', 'agg.dim')}")
+        cur.execute(f"WITH {', '.join(ctes)} SELECT {select} FROM agg {join}")
+        for row in cur.fetchall():
+            target = into[(_as_date(row[0]), row[1], row[2])]
+            for (name, _), value in zip(aggs, row[3:3 + len(aggs)], strict=True):
+                if value:
+                    target[name] = target.get(name, 0) + value
+            hists = row[3 + len(aggs)] if source.durations else None
+            if isinstance(hists, str):
+                hists = json.loads(hists)
+            for metric, hist in (hists or {}).items():
+                merged = target.setdefault(f"{metric}_hist", {})
+                for b, n in hist.items():
+                    merged[b] = merged.get(b, 0) + int(n)
+
+    def build_chunk(self, first: dt.date, last: dt.date) -> dict[str, dict[tuple, dict]]:
+        """{grain: {(day, hour, dimension): components}} for every group with any data."""
+        slots = hour_slots(first, last, self.org.tzinfo)
+        sources = [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
+                   self.survey_source(), *self.canned_sources(), self.session_source(),
+                   self.busy_source(slots[0].start, slots[-1].end)]
+        result: dict[str, dict[tuple, dict]] = {grain: defaultdict(dict) for grain in GRAINS}
+        with self.conn.cursor() as cur:
+            for source in sources:
+                self._create_base(cur, source, slots)
+                for grain in GRAINS:
+                    if source.supports(grain):
+                        self._aggregate_grain(cur, source, grain, result[grain])
+            cur.execute(f"DROP TABLE IF EXISTS {BASE_TABLE}")
+        return result
 
 
 def chunks(first: dt.date, last: dt.date, size: int = MAX_CHUNK_DAYS) -> Iterable[tuple[dt.date, dt.date]]:

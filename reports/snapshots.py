@@ -64,8 +64,9 @@ def _snapshot_row(model, organization: Organization, key: tuple, dim_field: str 
 def _rebuild_chunk(organization: Organization, first: dt.date, last: dt.date, builder: Builder) -> int:
     _lock_days(organization, first, last)
     written = 0
+    built = builder.build_chunk(first, last)
     for grain, (model, dim_field) in GRAIN_MODELS.items():
-        groups = builder.build(grain, first, last)
+        groups = built[grain]
         model.objects.for_org(organization).filter(day__gte=first, day__lte=last).delete()
         rows = [_snapshot_row(model, organization, key, dim_field, values) for key, values in groups.items()]
         model.unscoped.bulk_create(rows, batch_size=500)
