@@ -28,8 +28,10 @@ ErrorSerializer = inline_serializer("BulkError", fields={
         "code": serializers.CharField(),
         "message": serializers.CharField(),
         "details": serializers.ListField(child=inline_serializer("BulkErrorDetail", fields={
-            "index": serializers.IntegerField(),
-            "field": serializers.CharField(),
+            "index": serializers.IntegerField(
+                required=False, help_text="Position of the bad item in `items`; absent for the envelope.",
+            ),
+            "field": serializers.CharField(required=False, help_text="The item field; absent for a whole item."),
             "message": serializers.CharField(),
         })),
     }),
@@ -52,6 +54,7 @@ class BulkUpsertView(OrgAPIView):
 
     spec: EntitySpec
     parser_classes = [JSONParser]
+    metadata_class = None  # no OPTIONS description: the OpenAPI schema documents the endpoint
 
     def post(self, request):
         data = request.data

@@ -33,6 +33,7 @@ from chats.ingestion.fields import (
     TagNames,
     Timestamp,
     Url,
+    echo,
 )
 from chats.ingestion.framework import BatchContext, EntitySpec, Problem
 from chats.ingestion.messages import MESSAGE_BEFORE_REQUEST, parse_messages, summarize_messages
@@ -378,8 +379,8 @@ class QualityReviewSpec(EntitySpec):
             yield "scores", str(NO_SCORES)
         for key, score in row["scores"].items():
             if key not in maxima:
-                yield f"scores.{key}", str(UNKNOWN_CRITERION % {
-                    "key": key, "scorecard": scorecard.name, "criteria": ", ".join(maxima),
+                yield f"scores.{echo(key)}", str(UNKNOWN_CRITERION % {
+                    "key": echo(key), "scorecard": scorecard.name, "criteria": ", ".join(maxima),
                 })
             elif isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= maxima[key]:
                 yield f"scores.{key}", str(CRITERION_SCORE_RANGE % {"max_score": maxima[key]})

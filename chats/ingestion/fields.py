@@ -41,6 +41,26 @@ NOT_A_COLOR = _("A colour like #1a2b3c is required.")
 NOT_A_LIST = _("A list of names is required.")
 NOT_AN_OBJECT = _("An object is required.")
 NOT_JSON = _("Not valid JSON: %(error)s")
+NOT_TEXT = _("Must be Unicode text without NUL characters.")
+TOO_LARGE = _("At most %(max)d.")
+# PositiveIntegerField's range on every supported database.
+MAX_COUNT = 2_147_483_647
+
+
+def echo(value) -> str:
+    """A client value quoted in an error message, always encodable (lone surrogates escaped)."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_text(value: str) -> str:
+    """PostgreSQL text holds neither NUL nor lone surrogates (which JSON can smuggle in)."""
+    if "\x00" in value:
+        raise FieldError(NOT_TEXT)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FieldError(NOT_TEXT) from exc
+    return value
 
 _NO_DEFAULT = object()
 
@@ -124,6 +144,7 @@ class Str(Field):
             raise FieldError(NOT_A_STRING)
         if self.required and not value:
             raise FieldError(EMPTY_STRING)
+        check_text(value)
         if self.max_length is not None and len(value) > self.max_length:
             raise FieldError(TOO_LONG % {"max_length": self.max_length})
         if value and self.validator is not None and not _valid(self.validator, value):
@@ -166,7 +187,7 @@ class Choice(Field):
 
     def parse(self, value):
         if value not in self.choices or not isinstance(value, str):
-            raise FieldError(NOT_A_CHOICE % {"value": value, "choices": ", ".join(self.choices)})
+            raise FieldError(NOT_A_CHOICE % {"value": echo(value), "choices": ", ".join(self.choices)})
         return value
 
     def schema_field(self):
@@ -196,6 +217,8 @@ class Count(Field):
             raise FieldError(NOT_AN_INTEGER)
         if value < 0:
             raise FieldError(NEGATIVE)
+        if value > MAX_COUNT:
+            raise FieldError(TOO_LARGE % {"max": MAX_COUNT})
         return value
 
     def from_text(self, text):
@@ -319,7 +342,7 @@ class Ref(Field):
             raise FieldError(NOT_A_STRING)
         if not value:
             raise FieldError(EMPTY_STRING)
-        return value
+        return check_text(value)
 
     def schema_kwargs(self):
         target = self.model._meta.verbose_name
@@ -335,7 +358,7 @@ class TagNames(Ref):
     def parse(self, value):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise FieldError(NOT_A_LIST)
-        return tuple(dict.fromkeys(value))
+        return tuple(dict.fromkeys(check_text(v) for v in value))
 
     def from_text(self, text):
         return [name.strip() for name in text.split(";") if name.strip()]

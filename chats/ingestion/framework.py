@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.api.errors import BulkValidationError
 from accounts.models import Organization
-from chats.ingestion.fields import REQUIRED, UNKNOWN_FIELD, Field, FieldError, Ref, TagNames
+from chats.ingestion.fields import REQUIRED, UNKNOWN_FIELD, Field, FieldError, Ref, TagNames, echo
 from chats.ingestion.sql import insert_rows, upsert_rows
 from reports.freshness import mark_dirty
 
@@ -114,7 +114,7 @@ class EntitySpec:
 def _parse_item(spec: EntitySpec, item) -> tuple[dict | None, set[str], list[Problem]]:
     if not isinstance(item, dict):
         return None, set(), [(None, str(ITEM_NOT_AN_OBJECT))]
-    problems: list[Problem] = [(name, str(UNKNOWN_FIELD)) for name in item if name not in spec.by_name]
+    problems: list[Problem] = [(echo(name), str(UNKNOWN_FIELD)) for name in item if name not in spec.by_name]
     row: dict[str, Any] = {}
     given: set[str] = set()
     for f in spec.fields:
@@ -242,7 +242,7 @@ def prepare_batch(*, organization: Organization, spec: EntitySpec, items: list,
             problems[index].extend(spec.check(row, givens[index], ctx))
 
     details = [
-        {"index": index, "field": f, "message": message}
+        {"index": index, **({"field": f} if f else {}), "message": message}
         for index in sorted(problems)
         for f, message in problems[index]
     ]

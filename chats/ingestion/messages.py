@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from chats.ingestion.fields import NOT_AN_OBJECT, FieldError, parse_timestamp
+from chats.ingestion.fields import NOT_AN_OBJECT, FieldError, echo, parse_timestamp
 from chats.models import InitiatedBy
 
 AUTHORS = ("visitor", "agent", "bot")
@@ -53,7 +53,7 @@ def parse_messages(value) -> list[tuple[str, dt.datetime]]:
             raise FieldError(NOT_AN_OBJECT, field=f"messages[{i}]")
         author = message.get("author")
         if author not in AUTHORS or not isinstance(author, str):
-            raise FieldError(NOT_AN_AUTHOR % {"value": author}, field=f"messages[{i}].author")
+            raise FieldError(NOT_AN_AUTHOR % {"value": echo(author)}, field=f"messages[{i}].author")
         try:
             sent_at = parse_timestamp(message.get("sent_at"))
         except FieldError as exc:

@@ -16,6 +16,8 @@ from chats.ingestion.fields import (
     NOT_A_STRING,
     NOT_A_TIMESTAMP,
     NOT_AN_INTEGER,
+    NOT_TEXT,
+    TOO_LARGE,
     UNKNOWN_FIELD,
 )
 from chats.ingestion.framework import (
@@ -65,6 +67,10 @@ MATRIX = [
     ("chats", {**CHAT, "messages": [{"author": "agent", "sent_at": "2026-03-02T08:01:00"}]},
      "messages[0].sent_at", NAIVE_TIMESTAMP),
     ("chats", {**CHAT, "colour": "red"}, "colour", UNKNOWN_FIELD),
+    ("chats", {**CHAT, "col\udbb1": "red"}, "col\\udbb1", UNKNOWN_FIELD),
+    ("chats", {**CHAT, "external_id": "chat-\x00"}, "external_id", NOT_TEXT),
+    ("chats", {**CHAT, "agent": "a-\udbb1"}, "agent", NOT_TEXT),
+    ("chats", {**CHAT, "transfers": 2**40}, "transfers", TOO_LARGE % {"max": 2_147_483_647}),
     ("chats", ["chat-1"], None, ITEM_NOT_AN_OBJECT),
     ("tickets", {**TICKET, "resolved_at": "2026-03-01T10:00:00Z"}, "resolved_at", "Must not be before created_at."),
     ("tickets", {**TICKET, "status": "closed"}, "resolved_at", RESOLVED_WITHOUT_TIME % {"status": "closed"}),
@@ -104,7 +110,8 @@ def test_a_bad_item_gives_its_error_and_nothing_is_written(entity, bad, field, m
     response = post_bulk(api_client, entity, [good, bad])
 
     assert response.status_code == 400
-    assert response.json()["error"]["details"] == [{"index": 1, "field": field, "message": str(message)}]
+    expected = {"index": 1, "field": field, "message": str(message)} if field else {"index": 1, "message": str(message)}
+    assert response.json()["error"]["details"] == [expected]
     assert _counts(org) == before
 
 
@@ -201,3 +208,9 @@ def test_an_upsert_never_reaches_another_organizations_row(org, other_org, api_c
     from accounts.models import Team
 
     assert sorted(Team.unscoped.values_list("organization__slug", "name")) == [("acme", "Ours"), ("globex", "Theirs")]
+
+
+@pytest.mark.django_db
+def test_options_and_get_are_not_allowed(org, api_client):
+    assert api_client.options("/api/v1/teams/bulk").status_code == 405
+    assert api_client.get("/api/v1/teams/bulk").status_code == 405
