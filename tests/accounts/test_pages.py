@@ -291,3 +291,16 @@ def test_a_user_without_any_organization_is_told_what_to_do(client):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "You are not a member of any organization yet." in response.content.decode()
+
+
+def test_pages_outside_an_org_keep_the_last_org_in_the_navigation(org, other_org, member_factory, client):
+    user = member_factory(org, role=Role.VIEWER)
+    MembershipFactory(organization=other_org, user=user, role=Role.VIEWER)
+    client.force_login(user)
+    page = client.get(reverse("password_change")).content.decode()
+    assert 'class="mainnav"' not in page  # two orgs and none visited yet: no org navigation
+
+    client.get(org_home_url(other_org))
+    page = client.get(reverse("password_change")).content.decode()
+    assert f'<a href="{org_home_url(other_org)}">Home</a>' in page
+    assert '<span class="menu-label">Globex</span>' in page
