@@ -34,6 +34,7 @@ from chats.ingestion.fields import (
     Timestamp,
     Url,
     echo,
+    number_or_text,
 )
 from chats.ingestion.framework import BatchContext, EntitySpec, Problem
 from chats.ingestion.messages import MESSAGE_BEFORE_REQUEST, parse_messages, summarize_messages
@@ -231,10 +232,7 @@ class SurveyScore(Field):
         return value
 
     def from_text(self, text):
-        try:
-            return int(text)
-        except ValueError:
-            return text
+        return number_or_text(int, text)
 
     def schema_field(self):
         from rest_framework import serializers

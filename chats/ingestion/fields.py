@@ -52,6 +52,14 @@ def echo(value) -> str:
     return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def number_or_text(cast, text: str):
+    """A CSV cell as a number when it reads as one; otherwise the text, for ``parse`` to reject."""
+    try:
+        return cast(text)
+    except ValueError:
+        return text
+
+
 def check_text(value: str) -> str:
     """PostgreSQL text holds neither NUL nor lone surrogates (which JSON can smuggle in)."""
     if "\x00" in value:
@@ -222,10 +230,7 @@ class Count(Field):
         return value
 
     def from_text(self, text):
-        try:
-            return int(text)
-        except ValueError:
-            return text
+        return number_or_text(int, text)
 
     def schema_kwargs(self):
         return {**super().schema_kwargs(), "min_value": 0}
@@ -244,10 +249,7 @@ class Seconds(Field):
         return float(value)
 
     def from_text(self, text):
-        try:
-            return float(text)
-        except ValueError:
-            return text
+        return number_or_text(float, text)
 
     def schema_kwargs(self):
         return {**super().schema_kwargs(), "min_value": 0}
