@@ -36,3 +36,9 @@ lint: install
 
 bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
+
+# Metric engine benchmark (bench/RESULTS.md): BENCH_ARGS="--chats 20000" for a quick run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hm_bench
+.PHONY: bench-engine
+bench-engine: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/engine.py $(BENCH_ARGS)
