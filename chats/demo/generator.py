@@ -169,7 +169,8 @@ def generate_organization_data(
         organization=organization, rng=rng, profile=profile, agents=agents or profile.agents,
         start=start, end=end, progress=progress,
     )
-    generator.run(chats=chats, tickets=round(chats * tickets_per_chat))
+    with generator.writer:
+        generator.run(chats=chats, tickets=round(chats * tickets_per_chat))
     mark_dirty(organization=organization, days=generator.summary.days)
     return generator.summary
 
@@ -214,11 +215,11 @@ class _OrgGenerator:
         return row
 
     def flush(self) -> None:
-        for model in FLUSH_ORDER:
-            rows = self.buffers[model]
-            if rows:
-                self.summary.counts[model.__name__] += self.writer.insert(model, rows)
-                rows.clear()
+        batch = [(model, rows) for model, rows in self.buffers.items() if rows]
+        for model, rows in batch:
+            self.summary.counts[model.__name__] += len(rows)
+            self.buffers[model] = []
+        self.writer.submit(batch)
 
     def insert_now(self, rows: list) -> list:
         """Insert reference rows at once (their primary keys are needed right away)."""

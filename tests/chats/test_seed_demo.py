@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.test import Client, override_settings
 
 from accounts.models import Agent, Membership, Organization, Role, Team
 from chats.demo import DEMO_PASSWORD, generate_organization_data
 from chats.demo.seed import DEMO_ORGS_EXIST, LOGIN_URL, SWITCHER_EMAIL
+from chats.demo.writer import RowWriter, row_defaults
 from chats.models import (
     AgentSession,
     CannedResponse,
@@ -36,6 +37,7 @@ from tests.factories import OrganizationFactory
 END = dt.date(2025, 6, 30)
 START = END - dt.timedelta(days=364)
 CHATS = 1000
+T0 = dt.datetime(2025, 5, 5, 10, 0, tzinfo=dt.UTC)
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 TABLES = (Team, Agent, Customer, Purchase, Tag, Chat, ChatTag, Ticket, TicketTag, CannedResponse,
           CannedResponseUse, AgentSession, WebsiteTraffic, QualityScorecard, QualityReview, SurveyAnswer)
@@ -239,3 +241,27 @@ def test_the_generator_fills_one_organization_for_a_benchmark(db):
     requested = [t.astimezone(tz).date() for t in Chat.objects.for_org(org).values_list("requested_at", flat=True)]
     assert min(requested) >= dt.date(2025, 3, 1) and max(requested) <= dt.date(2025, 3, 14)
     assert set(DirtyDay.objects.for_org(org).values_list("day", flat=True)) >= set(requested)
+
+
+@pytest.mark.parametrize("bad", [
+    {"accepted_at": T0 - dt.timedelta(seconds=1)},  # a check constraint
+    {"agent_id": 10**12},  # a foreign key
+], ids=["check", "foreign-key"])
+def test_a_row_the_database_rejects_fails_the_write(org, bad):
+    good = dict(row_defaults(Chat), organization_id=org.pk, external_id="chat-1", requested_at=T0)
+    with pytest.raises(IntegrityError), transaction.atomic(), RowWriter() as writer:
+        writer.submit([(Chat, [good, dict(good, external_id="chat-2", **bad)])])
+    assert not Chat.objects.for_org(org).exists()
+
+
+def test_the_writer_inserts_rows_with_the_ids_it_reserved(org):
+    writer = RowWriter()
+    with transaction.atomic(), writer:
+        ids = [writer.next_id(Chat) for _ in range(3)]
+        writer.submit([(Chat, [
+            dict(row_defaults(Chat), id=pk, organization_id=org.pk, external_id=f"chat-{pk}", requested_at=T0)
+            for pk in ids
+        ])])
+    assert list(Chat.objects.for_org(org).order_by("pk").values_list("pk", "external_id")) == [
+        (pk, f"chat-{pk}") for pk in ids
+    ]
