@@ -22,10 +22,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -59,6 +61,9 @@ from reports.models import DaySnapshot, DirtyDay  # noqa: E402
 from reports.snapshots import dirty_days_rebuild, snapshots_rebuild  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
+# The builder measured: it changes often, so the figures name its exact text.
+BUILDER_SHA = hashlib.sha1(Path(builders.__file__).read_bytes()).hexdigest()[:12]
+BUILDER_COMMIT = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
 SECTION = "## Metric engine"
 LAST_DAY = data.FIRST_DAY + dt.timedelta(days=data.DAYS - 1)
 LATE_DAY = dt.date(2025, 6, 11)
@@ -100,15 +105,16 @@ def shapes(chats: int, small_orgs: int) -> list[data.Shape]:
 
 
 def ensure_data(all_shapes: list[data.Shape], reuse: bool, figures: dict) -> None:
+    """Generates the organizations; with `reuse`, only those missing or of another shape."""
     existing = dict(Organization.objects.filter(slug__startswith=data.PREFIX).values_list("slug", "name"))
-    if reuse and existing == {s.slug: s.name for s in all_shapes}:
-        log("data: reusing")
-        figures["generation"] = "reused"
-        return
-    log("data: deleting old benchmark organizations")
-    figures["delete_s"] = clock(data.delete_bench_orgs)[0]
+    wanted = {s.slug: s.name for s in all_shapes}
+    keep = {slug for slug, name in existing.items() if reuse and wanted.get(slug) == name}
+    todo = [s for s in all_shapes if s.slug not in keep]
+    figures["reused"] = len(keep)
+    log(f"data: reusing {len(keep)} organizations, generating {len(todo)}")
+    figures["delete_s"] = clock(data.delete_bench_orgs, keep=keep)[0]
     timings: dict[str, float] = defaultdict(float)
-    for shape in all_shapes:
+    for shape in todo:
         kind = shape.slug.removeprefix(data.PREFIX).split("-")[0]
         log(f"data: generating {shape.name}")
 
@@ -118,7 +124,8 @@ def ensure_data(all_shapes: list[data.Shape], reuse: bool, figures: dict) -> Non
             data.populate(org, shape)
 
         timings[kind] += clock(generate)[0]
-    timings["analyze"] = clock(data.analyze)[0]
+    if todo:
+        timings["analyze"] = clock(data.analyze)[0]
     figures["generation"] = dict(timings)
     with connection.cursor() as cur:
         counts = {}
@@ -297,11 +304,10 @@ def report(figures: dict, command: str) -> str:
     lines = [f"### {dt.datetime.now():%Y-%m-%d %H:%M} — `{command}`", "", f"Machine: {machine()}.", ""]
     add = lines.append
     gen = figures["generation"]
-    if gen == "reused":
-        add("Data: reused from an earlier run (`--reuse`).")
-    else:
-        add("Data generation (set-based SQL, seconds): " + ", ".join(f"{k} {v:.1f}" for k, v in gen.items())
-            + f"; deleting the previous benchmark data {figures['delete_s']:.1f}.")
+    add(f"Builder: reports/builders.py sha1 {BUILDER_SHA} at commit {BUILDER_COMMIT}.")
+    add(f"Data: {figures['reused']} organizations reused (`--reuse`); generation of the others (set-based SQL, "
+        "seconds): " + (", ".join(f"{k} {v:.1f}" for k, v in gen.items()) or "none")
+        + f"; deleting stale benchmark data {figures['delete_s']:.1f}.")
     if "large_rows" in figures:
         add("Large organization rows: " + ", ".join(f"{k} {v:,}" for k, v in figures["large_rows"].items()) + ".")
     add("")
