@@ -89,6 +89,24 @@ def hour_slots(first: dt.date, last: dt.date, tz) -> list[Slot]:
     return slots
 
 
+STEP_SECONDS = int(CALENDAR_STEP.total_seconds())
+
+
+def step_labels(first: dt.date, last: dt.date, tz) -> list[tuple[int, dt.date, int]]:
+    """(step index, local day, local hour) of every 15-minute UTC step in the local days.
+
+    A point in time falls in step ``floor(epoch seconds / 900)``; joining on that index is an
+    equality (hash) join, so labelling a million rows costs one pass, not rows × slots.
+    """
+    out = []
+    for slot in hour_slots(first, last, tz):
+        t = slot.start
+        while t < slot.end:
+            out.append((int(t.timestamp()) // STEP_SECONDS, slot.day, slot.hour))
+            t += CALENDAR_STEP
+    return out
+
+
 # --- dialect ------------------------------------------------------------------------------
 
 class Dialect:
@@ -128,16 +146,15 @@ class Dialect:
     def true(self, expr: str) -> str:
         return expr if self.pg else f"({expr} = 1)"
 
-    def calendar_cte(self, slots: list[Slot]) -> tuple[str, list]:
-        ops = self.conn.ops
-        row = "(%s::date, %s::int, %s::timestamptz, %s::timestamptz)" if self.pg else "(%s, %s, %s, %s)"
-        params: list = []
-        for s in slots:
-            params += [
-                ops.adapt_datefield_value(s.day), s.hour,
-                ops.adapt_datetimefield_value(s.start), ops.adapt_datetimefield_value(s.end),
-            ]
-        return f"cal(day, hour, start_at, end_at) AS (VALUES {', '.join([row] * len(slots))})", params
+    def plus_hours(self, ts: str, hours: int) -> str:
+        if self.pg:
+            return f"({ts} + INTERVAL '{hours} hours')"
+        return f"datetime({ts}, '+{hours} hours')"
+
+    def step_of(self, ts: str) -> str:
+        if self.pg:
+            return f"FLOOR(EXTRACT(EPOCH FROM {ts}) / {STEP_SECONDS})::bigint"
+        return f"(CAST(strftime('%%s', {ts}) AS INTEGER) / {STEP_SECONDS})"  # %% escapes the placeholder
 
     def datetime_param(self, value: dt.datetime):
         return self.conn.ops.adapt_datetimefield_value(value)
@@ -184,6 +201,9 @@ class Source:
 
 
 BASE_TABLE = "hm_snapshot_base"
+BUSY_TABLE = "hm_snapshot_busy"
+STEPS_TABLE = "hm_calendar_steps"
+HOURS_TABLE = "hm_calendar_hours"
 DIM_COLUMNS = {"agent": "agent_dim", "team": "team_dim", "channel": "channel_dim"}
 
 
@@ -460,13 +480,16 @@ class Builder:
             sums={"online_seconds": "online"},
         )
 
-    def busy_source(self, range_start: dt.datetime, range_end: dt.datetime) -> Source:
-        """Online time with at least one active chat: the union of each agent's chat intervals
-        (concurrent chats count once; gaps-and-islands over window functions), intersected
-        with the agent's online sessions."""
+    def create_busy_intervals(self, cur, range_start: dt.datetime, range_end: dt.datetime) -> None:
+        """Online time with at least one active chat, as intervals in BUSY_TABLE: the union of
+        each agent's chat intervals (concurrent chats count once; gaps-and-islands over window
+        functions), intersected with the agent's online sessions. Materialized on its own so
+        the calendar join reads it once."""
         d = self.d
-        ctes = f"""
-        iv AS (
+        cur.execute(f"DROP TABLE IF EXISTS {BUSY_TABLE}")
+        cur.execute(f"""
+        CREATE TEMPORARY TABLE {BUSY_TABLE} AS
+        WITH iv AS (
             SELECT c.agent_id, c.accepted_at AS s, c.ended_at AS e FROM chats_chat c
             WHERE c.organization_id = %s AND c.agent_id IS NOT NULL AND c.accepted_at IS NOT NULL
               AND c.ended_at > c.accepted_at AND c.accepted_at < %s AND c.ended_at > %s
@@ -477,45 +500,72 @@ class Builder:
             ) THEN 0 ELSE 1 END AS opens FROM iv
         ),
         isl AS (SELECT agent_id, s, e, SUM(opens) OVER (PARTITION BY agent_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island FROM mk),
-        merged AS (SELECT agent_id, MIN(s) AS s, MAX(e) AS e FROM isl GROUP BY agent_id, island),
-        busy AS (
-            SELECT se.organization_id, m.agent_id, {d.greatest('m.s', 'se.started_at')} AS s, {d.least('m.e', 'se.ended_at')} AS e
-            FROM merged m JOIN chats_agentsession se ON se.agent_id = m.agent_id AND se.status = 'online'
-              AND se.organization_id = %s AND se.started_at < m.e AND se.ended_at > m.s
-        )"""
+        merged AS (SELECT agent_id, MIN(s) AS s, MAX(e) AS e FROM isl GROUP BY agent_id, island)
+        SELECT se.organization_id, m.agent_id, {d.greatest('m.s', 'se.started_at')} AS s, {d.least('m.e', 'se.ended_at')} AS e
+        FROM merged m JOIN chats_agentsession se ON se.agent_id = m.agent_id AND se.status = 'online'
+          AND se.organization_id = %s AND se.started_at < m.e AND se.ended_at > m.s
+        """, [self.org.pk, d.datetime_param(range_end), d.datetime_param(range_start), self.org.pk])
+
+    def busy_source(self) -> Source:
+        """Busy time (see create_busy_intervals), split at local midnight and hours."""
         return Source(
             name="busy",
-            from_sql="busy b",
+            from_sql=f"{BUSY_TABLE} b",
             interval=("b.s", "b.e"),
             dims={"agent": "b.agent_id", "team": "ag.team_id"},
             joins="JOIN accounts_agent ag ON ag.id = b.agent_id",
             columns={"busy": self._overlap("b.s", "b.e")},
             sums={"busy_seconds": "busy"},
-            ctes=ctes,
-            cte_params=[self.org.pk, d.datetime_param(range_end), d.datetime_param(range_start), self.org.pk],
         )
 
     # --- SQL assembly -----------------------------------------------------------------------
 
+    def create_calendar(self, cur, slots: list[Slot], steps: list) -> None:
+        """The chunk's local hours (HOURS_TABLE) and 15-minute steps (STEPS_TABLE), once."""
+        d, ops = self.d, self.conn.ops
+        ts_type = "timestamptz" if d.pg else "text"
+        for table, ddl, rows in (
+            (STEPS_TABLE, "step bigint PRIMARY KEY, day date NOT NULL, hour integer NOT NULL",
+             [(step, ops.adapt_datefield_value(day), hour) for step, day, hour in steps]),
+            (HOURS_TABLE, f"day date NOT NULL, hour integer NOT NULL, start_at {ts_type} NOT NULL, end_at {ts_type} NOT NULL",
+             [(ops.adapt_datefield_value(s.day), s.hour, d.datetime_param(s.start), d.datetime_param(s.end)) for s in slots]),
+        ):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+            cur.execute(f"CREATE TEMPORARY TABLE {table} ({ddl})")
+            if table == HOURS_TABLE:
+                cur.execute(f"CREATE INDEX {table}_end ON {table} (end_at)")
+            width = len(rows[0])
+            for i in range(0, len(rows), 1000):  # stays under SQLite's parameter limit
+                batch = rows[i:i + 1000]
+                cur.execute(f"INSERT INTO {table} VALUES {', '.join(['(' + ', '.join(['%s'] * width) + ')'] * len(batch))}",
+                            [v for row in batch for v in row])
+
     def _create_base(self, cur, source: Source, slots: list[Slot]) -> None:
         """The source's rows in the chunk, one per raw row and local hour slot."""
-        cal_sql, cal_params = self.d.calendar_cte(slots)
+        d = self.d
+        range_params = [d.datetime_param(slots[0].start), d.datetime_param(slots[-1].end)]
         if source.interval:
+            # Few rows (sessions): overlap every hour slot; the range test uses the index.
             start, end = source.interval
-            join = f"JOIN cal ON {start} < cal.end_at AND {end} > cal.start_at"
+            # Slots are at most 2 hours long (the repeated autumn hour), which bounds the
+            # indexed end_at range each interval can meet.
+            join = (f"JOIN {HOURS_TABLE} cal ON cal.end_at > {start} AND cal.end_at <= {d.plus_hours(end, 2)} "
+                    f"AND cal.start_at < {end}")
+            in_range = f"{end} > %s AND {start} < %s"
         else:
-            join = f"JOIN cal ON {source.timestamp} >= cal.start_at AND {source.timestamp} < cal.end_at"
+            join = f"JOIN {STEPS_TABLE} cal ON cal.step = {d.step_of(source.timestamp)}"
+            in_range = f"{source.timestamp} >= %s AND {source.timestamp} < %s"
         main_alias = source.from_sql.split()[1]
         select = ["cal.day AS day", "cal.hour AS hour"]
         select += [f"{source.dims.get(grain, 'NULL')} AS {column}" for grain, column in DIM_COLUMNS.items()]
         select += [f"{expr} AS {name}" for name, expr in {**source.refs, **source.columns}.items()]
-        ctes = ", ".join(x for x in (cal_sql, source.ctes) if x)
+        with_ctes = f"WITH {source.ctes} " if source.ctes else ""
         cur.execute(f"DROP TABLE IF EXISTS {BASE_TABLE}")
         cur.execute(
-            f"CREATE TEMPORARY TABLE {BASE_TABLE} AS WITH {ctes} SELECT {', '.join(select)} "
+            f"CREATE TEMPORARY TABLE {BASE_TABLE} AS {with_ctes}SELECT {', '.join(select)} "
             f"FROM {source.from_sql} {join} {source.joins} "
-            f"WHERE {main_alias}.organization_id = %s AND {source.where}",
-            cal_params + source.cte_params + source.params + [self.org.pk],
+            f"WHERE {main_alias}.organization_id = %s AND {in_range} AND {source.where}",
+            source.cte_params + source.params + [self.org.pk] + range_params,
         )
 
     @staticmethod
@@ -571,17 +621,20 @@ class Builder:
     def build_chunk(self, first: dt.date, last: dt.date) -> dict[str, dict[tuple, dict]]:
         """{grain: {(day, hour, dimension): components}} for every group with any data."""
         slots = hour_slots(first, last, self.org.tzinfo)
+        steps = step_labels(first, last, self.org.tzinfo)
         sources = [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
-                   self.survey_source(), *self.canned_sources(), self.session_source(),
-                   self.busy_source(slots[0].start, slots[-1].end)]
+                   self.survey_source(), *self.canned_sources(), self.session_source(), self.busy_source()]
         result: dict[str, dict[tuple, dict]] = {grain: defaultdict(dict) for grain in GRAINS}
         with self.conn.cursor() as cur:
+            self.create_calendar(cur, slots, steps)
+            self.create_busy_intervals(cur, slots[0].start, slots[-1].end)
             for source in sources:
                 self._create_base(cur, source, slots)
                 for grain in GRAINS:
                     if source.supports(grain):
                         self._aggregate_grain(cur, source, grain, result[grain])
-            cur.execute(f"DROP TABLE IF EXISTS {BASE_TABLE}")
+            for table in (BASE_TABLE, BUSY_TABLE, STEPS_TABLE, HOURS_TABLE):
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
         return result
 
 
