@@ -92,6 +92,9 @@ VISITOR_LEFT, TIMEOUT, NO_AGENT_ONLINE = (MissedReason.VISITOR_LEFT.value, Misse
                                           MissedReason.NO_AGENT_ONLINE.value)
 ONLINE, AWAY = SessionStatus.ONLINE.value, SessionStatus.AWAY.value
 CSAT, NPS, CES = SurveyKind.CSAT.value, SurveyKind.NPS.value, SurveyKind.CES.value
+PROACTIVE, REACTIVE = InitiatedBy.AGENT.value, InitiatedBy.VISITOR.value
+OPEN, PENDING, RESOLVED_TICKET, CLOSED = (TicketStatus.OPEN.value, TicketStatus.PENDING.value,
+                                          TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
 
 
 def lognormal(rng: random.Random, median: float, sigma: float) -> float:
@@ -196,6 +199,7 @@ class _OrgGenerator:
         self.sequence: dict[str, Iterator[int]] = {}
         self.latest = self.range_end
         self.recent_customers: deque[int] = deque(maxlen=200)
+        self.weight_tables: dict[tuple, tuple] = {}
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -229,8 +233,12 @@ class _OrgGenerator:
         return rows
 
     def pick_weighted(self, pairs):
-        values, weights = zip(*pairs, strict=True)
-        return self.rng.choices(values, weights=weights)[0]
+        """One of the values of ``pairs`` [(value, weight), ...], by weight."""
+        table = self.weight_tables.get(pairs)
+        if table is None:
+            values, weights = zip(*pairs, strict=True)
+            table = self.weight_tables[pairs] = (values, list(accumulate(weights)))
+        return self.rng.choices(table[0], cum_weights=table[1])[0]
 
     # -- reference data ---------------------------------------------------------------------
 
@@ -307,7 +315,7 @@ class _OrgGenerator:
                 share = rng.random() if rng.random() < 0.5 else rng.triangular(0, 1, 1)
                 acquired.append(self.start_utc + dt.timedelta(seconds=share * range_seconds))
         acquired.sort()
-        segments = [(name, share) for name, share, _, _ in p.segments]
+        segments = tuple((name, share) for name, share, _, _ in p.segments)
         purchase_profile = {name: (per_year, median) for name, _, per_year, median in p.segments}
         self.customer_acquired = acquired
         self.customer_ids: list[int] = []
@@ -503,7 +511,7 @@ class _OrgGenerator:
             accepted_at=accepted, first_response_at=first_response, ended_at=ended, closed_at=closed,
             agent_id=self.agent_ids[agent], first_agent_id=self.agent_ids[first_agent],
             team_id=self.agent_team[agent], outcome=outcome, transfers=transfers,
-            initiated_by=InitiatedBy.AGENT.value if proactive else InitiatedBy.VISITOR.value,
+            initiated_by=PROACTIVE if proactive else REACTIVE,
             messages_visitor=messages_visitor, messages_agent=messages_agent, response_count=response_count,
             response_time_total_s=round(first_response_gap + later_responses, 2),
         )
@@ -514,9 +522,10 @@ class _OrgGenerator:
             count = 1 if rng.random() < 0.7 else (2 if rng.random() < 0.85 else 3)
             for tag_id in self.pick_tags(count):
                 self.add(ChatTag, chat_id=chat["id"], tag_id=tag_id)
-        if rng.random() < 0.45:
+        if rng.random() < 0.4:
             window = (ended - first_response).total_seconds()
-            for canned_id in rng.choices(self.canned_ids, cum_weights=self.canned_cum, k=rng.randint(1, 3)):
+            uses = 1 if rng.random() < 0.6 else 2 if rng.random() < 0.75 else 3
+            for canned_id in rng.choices(self.canned_ids, cum_weights=self.canned_cum, k=uses):
                 self.add(CannedResponseUse, external_id=self.next_id("canned-use"), canned_response_id=canned_id,
                          agent_id=chat["agent_id"], chat_id=chat["id"],
                          used_at=first_response + dt.timedelta(seconds=rng.random() * window))
@@ -642,12 +651,12 @@ class _OrgGenerator:
             one_touch = not reopened and rng.random() < 0.45
             replies = 1 if one_touch else 2 + min(int(rng.expovariate(0.6)), 10) + reopened
             ticket.update(resolved_at=resolved, reopened_count=reopened,
-                          status=TicketStatus.CLOSED.value if closed_later else TicketStatus.RESOLVED.value)
+                          status=CLOSED if closed_later else RESOLVED_TICKET)
         elif first_response < self.range_end:
-            ticket["status"] = TicketStatus.PENDING.value
+            ticket["status"] = PENDING
             replies = 1 + min(int(rng.expovariate(0.8)), 5)
         else:
-            ticket["status"] = TicketStatus.OPEN.value
+            ticket["status"] = OPEN
         if replies:
             ticket.update(
                 first_response_at=first_response, agent_replies=replies, response_count=replies,
