@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -171,7 +172,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Frequent: rebuild whatever writes marked dirty (each write also enqueues its own rebuild).
+    "sweep-dirty-days": {"task": "reports.tasks.sweep_dirty_days_task", "schedule": 60.0},
+    # Hourly, off minute 0: organizations at their local 02:xx rebuild yesterday and today.
+    "nightly-rebuild": {
+        "task": "reports.tasks.nightly_rebuild_task",
+        "schedule": crontab(minute=17),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api.authentication.ApiKeyAuthentication"],

@@ -68,10 +68,5 @@ def test_reads_match_the_schema(case, auth_headers):
 @schema.include(tag="ingestion").parametrize()
 @HYPOTHESIS
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=False,
-    reason="bulk views document their own 400 detail schema with `index` and `field` required, but "
-    "a malformed body answers details without `index` (chats/api/bulk_views.py; reported)",
-)
 def test_ingestion_matches_the_schema(case, auth_headers):
     case.call_and_validate(headers=auth_headers, checks=CHECKS)
