@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 
+from django.db import transaction
+
 from accounts.models import Agent, CsatScale, Organization, Team
 from chats.demo.catalog import (
     ACME,
@@ -161,7 +163,7 @@ def generate_organization_data(
 ) -> GenerationSummary:
     """Insert ``chats`` chats (and tickets, surveys, sessions, ...) for local days start..end.
 
-    The organization must have no helpdesk rows yet. ``profile`` gives names, teams, tags and
+    All or nothing: runs in one transaction. The organization must have no helpdesk rows yet. ``profile`` gives names, teams, tags and
     shifts (the organization's own time zone decides local hours); ``agents`` overrides the
     profile's head count. ``progress(n)`` is called as chats are generated. Every touched local
     day is marked dirty for the snapshot builders. Returns row counts per model and the days.
@@ -172,9 +174,12 @@ def generate_organization_data(
         organization=organization, rng=rng, profile=profile, agents=agents or profile.agents,
         start=start, end=end, progress=progress,
     )
-    with generator.writer:
-        generator.run(chats=chats, tickets=round(chats * tickets_per_chat))
-    mark_dirty(organization=organization, days=generator.summary.days)
+    # One transaction (the caller's, if any: no savepoint, whose row locks would make every
+    # foreign-key check of the bulk insert slower).
+    with transaction.atomic(savepoint=False):
+        with generator.writer:
+            generator.run(chats=chats, tickets=round(chats * tickets_per_chat))
+        mark_dirty(organization=organization, days=generator.summary.days)
     return generator.summary
 
 
