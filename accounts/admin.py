@@ -57,6 +57,14 @@ class OrganizationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Day boundaries, the FCR window and the CSAT scale are baked into every snapshot.
+        from reports.freshness import SNAPSHOT_SETTINGS, mark_all_days_dirty
+
+        if change and any(field in form.changed_data for field in SNAPSHOT_SETTINGS):
+            mark_all_days_dirty(organization=obj)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):

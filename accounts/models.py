@@ -78,14 +78,14 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def tzinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
-
     def save(self, *args, **kwargs):
         # The time zone decides every day boundary; a bad name must never reach the database.
         validate_timezone(self.timezone)
         super().save(*args, **kwargs)
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
 
 
 class UserManager(BaseUserManager):

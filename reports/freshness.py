@@ -24,13 +24,13 @@ ENQUEUE_DEBOUNCE_SECONDS = 5
 
 
 def _enqueue_rebuild(organization_id: int) -> None:
-    from django.conf import settings
     from django.core.cache import cache
 
+    from helpdesk_metrics.celery import app
     from reports.tasks import rebuild_dirty_days_task
 
     # Eager (embedded default): rebuild right away so numbers are fresh after every write.
-    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(f"rebuild-enqueued:{organization_id}", 1, ENQUEUE_DEBOUNCE_SECONDS):
+    if app.conf.task_always_eager or cache.add(f"rebuild-enqueued:{organization_id}", 1, ENQUEUE_DEBOUNCE_SECONDS):
         rebuild_dirty_days_task.delay(organization_id)
 
 
@@ -70,3 +70,38 @@ def chat_days(*, organization: Organization, requested_ats: Iterable[dt.datetime
             days.add(day)
             day += dt.timedelta(days=1)
     return days
+
+
+# Organization settings the snapshots depend on: changing one invalidates every day.
+SNAPSHOT_SETTINGS = ("timezone", "follow_up_window_hours", "csat_scale")
+
+
+def data_days(*, organization: Organization) -> tuple[dt.date, dt.date] | None:
+    """The first and last local day with any data or snapshot (None: nothing yet)."""
+    from django.db.models import Max, Min
+
+    from chats.models import AgentSession, CannedResponseUse, Chat, Ticket
+    from reports.models import DaySnapshot
+    from surveys.models import SurveyAnswer
+
+    bounds = [
+        Chat.objects.for_org(organization).aggregate(a=Min("requested_at"), b=Max("requested_at")),
+        Ticket.objects.for_org(organization).aggregate(a=Min("created_at"), b=Max("resolved_at")),
+        SurveyAnswer.objects.for_org(organization).aggregate(a=Min("answered_at"), b=Max("answered_at")),
+        CannedResponseUse.objects.for_org(organization).aggregate(a=Min("used_at"), b=Max("used_at")),
+        AgentSession.objects.for_org(organization).aggregate(a=Min("started_at"), b=Max("ended_at")),
+    ]
+    days = local_days(organization=organization, timestamps=[v for b in bounds for v in b.values()])
+    snapshots = DaySnapshot.objects.for_org(organization).aggregate(a=Min("day"), b=Max("day"))
+    days |= {d for d in snapshots.values() if d is not None}
+    return (min(days), max(days)) if days else None
+
+
+def mark_all_days_dirty(*, organization: Organization) -> set[dt.date]:
+    """After a change that affects every snapshot (a setting, an SLA target): mark the whole
+    span of the organization's data dirty."""
+    span = data_days(organization=organization)
+    if span is None:
+        return set()
+    first, last = span
+    return mark_dirty(organization=organization, days={first + dt.timedelta(days=i) for i in range((last - first).days + 1)})

@@ -81,3 +81,45 @@ def test_empty_ranges_give_zero_counts_and_null_ratios(org):
     assert m["first_response_time"]["p50"] is None and m["csat"]["ci95"] is None
     assert len(result["groups"]) == 31
     assert not HourSnapshot.objects.for_org(org).exists()
+
+
+def test_a_late_chat_through_the_bulk_api_rebuilds_its_days(org, api_client, django_capture_on_commit_callbacks):
+    build_week(org)
+    snapshots_rebuild(organization=org, first=dt.date(2026, 2, 1), last=MARCH_31)
+    untouched = DaySnapshot.objects.for_org(org).get(day=MONDAY + dt.timedelta(days=1)).built_at
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post("/api/v1/chats/bulk", {"items": [
+            {"external_id": "late-1", "requested_at": "2026-02-10T12:00:00+02:00"}]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert DaySnapshot.objects.for_org(org).get(day=dt.date(2026, 2, 10)).chats_missed == 1
+    assert DaySnapshot.objects.for_org(org).get(day=MONDAY + dt.timedelta(days=1)).built_at == untouched
+    assert not DirtyDay.objects.for_org(org).exists()
+
+
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser(email="ops@example.test", password="x-pass-123456"))
+    return client
+
+
+def test_changing_a_snapshot_setting_marks_every_day_with_data(org, superuser_client):
+    build_week(org)
+    url = f"/admin/accounts/organization/{org.pk}/change/"
+    (inline,) = superuser_client.get(url).context["inline_admin_formsets"]
+    prefix = inline.formset.prefix
+    data = {"slug": org.slug, "name": org.name, "timezone": "America/New_York", "week_start": 0,
+            "follow_up_window_hours": 72, "min_sample_size": 10, "csat_scale": "1-5", "gross_margin": "1",
+            f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    response = superuser_client.post(url, data)
+    assert response.status_code == 302, response.content[:2000]
+    days = set(DirtyDay.objects.for_org(org).values_list("day", flat=True))
+    # Data spans Monday 10:00 Helsinki to Wednesday 09:00 (the last resolution), now read in New York time.
+    assert days == {MONDAY, MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2)}
+
+
+def test_an_sla_target_change_marks_every_day_with_data(org, superuser_client):
+    build_week(org)
+    response = superuser_client.post("/admin/reports/slatarget/add/", {
+        "organization": org.pk, "metric": "chat_first_response", "channel": "", "priority": "", "target_seconds": 45})
+    assert response.status_code == 302, response.content[:2000]
+    assert DirtyDay.objects.for_org(org).count() == 3
