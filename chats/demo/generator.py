@@ -2,10 +2,10 @@
 
 ``generate_organization_data`` is the reusable entry point (the demo seeder and the benchmarks
 call it). It draws every value from the ``random.Random`` it is given and never reads the clock,
-so the same generator state, organization settings and dates give identical rows. Rows are
-built day by day and flushed with ``bulk_create`` every few thousand chats, so memory stays flat
-even for a million chats. Rows are plain dicts written by ``RowWriter`` (COPY on PostgreSQL);
-the few reference rows (teams, agents, tags, ...) go through the ORM.
+so the same generator state, organization settings and dates give identical rows (primary keys
+aside). Rows are plain dicts, built day by day and handed to ``RowWriter`` (COPY on PostgreSQL)
+every few thousand chats, so memory stays flat even for a million chats; the few reference rows
+(teams, agents, tags, canned responses, the scorecard) go through the ORM.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         for summary in result.summaries:
             counts = ", ".join(f"{n} {model}" for model, n in sorted(summary.counts.items()))
-            self.stdout.write(f"{summary.organization.slug}: {counts}")
+            self.stdout.write(f"{summary.organization.slug}: {counts}; "
+                              f"{len(summary.days)} local days marked for a snapshot rebuild")
         self.stdout.write(f"Data covers {result.start} to {result.end}. Log in at {LOGIN_URL}")
         rows = [("e-mail", "role", "organization", "password")]
         rows += [(c.email, c.role, c.organizations, c.password) for c in result.credentials]
