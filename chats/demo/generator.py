@@ -74,6 +74,9 @@ FLUSH_EVERY_CHATS = 5000  # buffered chats (with their tickets and children) per
 CUSTOMER_CHUNK = 5000
 TICKETS_PER_CHAT = 0.2
 CHATS_PER_CUSTOMER = 8
+# Customers acquired before the range start up to this long before it. Their acquisition and
+# churn days are seeded days too (marked dirty), so a longer history means a longer rebuild.
+CUSTOMER_HISTORY_DAYS = 365
 
 ABSENCE_RATE = 0.06  # weekday sick days and holidays
 PROACTIVE_RATE = 0.07
@@ -314,7 +317,7 @@ class _OrgGenerator:
         acquired = []
         for _ in range(count):
             if rng.random() < 0.55:
-                acquired.append(self.start_utc - dt.timedelta(seconds=rng.uniform(0, 3 * 365 * 86400)))
+                acquired.append(self.start_utc - dt.timedelta(days=rng.uniform(0, CUSTOMER_HISTORY_DAYS)))
             else:
                 # Half uniform, half rising: more new customers as the business grows.
                 share = rng.random() if rng.random() < 0.5 else rng.triangular(0, 1, 1)
