@@ -14,3 +14,13 @@ def validation_error_text(exc) -> str:
     if hasattr(exc, "message_dict"):
         return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
     return " ".join(exc.messages)
+
+
+def date_argument(value: str):
+    """argparse ``type=`` for a YYYY-MM-DD option, with an error that names the value."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from exc

@@ -3,14 +3,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from accounts.management.commands._helpers import date_argument
 from chats.demo.seed import LOGIN_URL, DemoOrganizationsExist, seed_demo
-
-
-def iso_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from exc
 
 
 class Command(BaseCommand):
@@ -21,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="random seed (same seed and end date: same data)")
         parser.add_argument("--chats", type=int, default=20000, help="chats in total, split 70/30")
         parser.add_argument("--reset", action="store_true", help="delete the demo organizations first")
-        parser.add_argument("--end-date", type=iso_date, default=None,
+        parser.add_argument("--end-date", type=date_argument, default=None,
                             help="last day of data, YYYY-MM-DD (default: yesterday, UTC)")
 
     def handle(self, *args, seed, chats, reset, end_date, verbosity, **options):

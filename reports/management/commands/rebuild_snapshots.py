@@ -3,16 +3,9 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.management.commands._helpers import organization_from_slug
+from accounts.management.commands._helpers import date_argument, organization_from_slug
 from reports.freshness import data_days
 from reports.snapshots import snapshots_rebuild
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from exc
 
 
 class Command(BaseCommand):
@@ -20,8 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="organization slug")
-        parser.add_argument("--since", type=_date, help="first local day (default: the earliest data)")
-        parser.add_argument("--until", type=_date, help="last local day (default: the latest data or today)")
+        parser.add_argument("--since", type=date_argument, help="first local day (default: the earliest data)")
+        parser.add_argument("--until", type=date_argument, help="last local day (default: the latest data or today)")
 
     def handle(self, *args, org, since, until, verbosity, **options):
         organization = organization_from_slug(org)
