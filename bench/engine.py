@@ -142,7 +142,8 @@ def ensure_data(all_shapes: list[data.Shape], reuse: bool, figures: dict) -> Non
 class BuilderProfile:
     """Wraps the builder's steps (whichever of them exist) to time them per source and grain."""
 
-    STEPS = ("_create_base", "_aggregate_grain", "run_source", "busy_seconds", "build_chunk")
+    STEPS = ("create_calendar", "create_busy_intervals", "_create_base", "_aggregate_grain", "run_source",
+             "busy_seconds", "build_chunk")
 
     def __init__(self):
         self.times: dict[tuple, float] = defaultdict(float)
