@@ -3,10 +3,12 @@
 For one organization and a chunk of local days, each source of raw rows (chats, tickets by
 creation and by resolution, survey answers, canned-response uses, online sessions, busy time)
 is read ONCE into a temporary "base" table: one row per raw row and local hour, carrying its
-local day and hour, its agent / team / channel, and the derived values its components need.
-Every grain (org, agent, team, channel, tag, hour) is then one grouped statement over that
-table, counts, sums and histogram buckets together. Python only adds up grouped results,
-which number days × dimension values; it never loops over raw rows.
+local day and hour, its agent / team / channel, the derived values its components need and
+the histogram bucket of each of its durations. One statement then groups that table by every
+grain at once (org, hour, agent, team, channel: GROUPING SETS on PostgreSQL; tag: a join to the
+source's tags), another the duration buckets, into a "parts" table; finally one
+INSERT … SELECT per grain adds up every source's parts into the snapshot table. No raw row and
+no snapshot row passes through Python.
 
 Local day and hour boundaries are computed in Python with zoneinfo, DST-correct, and joined as
 a small calendar table, so the SQL needs no time-zone support and runs on PostgreSQL and
@@ -16,16 +18,16 @@ SQLite alike.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Organization
-from chats.models import CannedResponse
-from reports.histogram import bucket_sql
+from chats.models import CannedResponse, Tag
+from reports import components as C
+from reports.histogram import bucket_key_sql, bucket_sql
 from reports.models import SlaMetric
 from reports.sla import target_case_sql, targets_for
 from surveys.models import (
@@ -133,15 +135,11 @@ class Dialect:
         return f"julianday({later}) <= julianday({earlier}) + ({seconds_sql}) / 86400.0"
 
     def json_object_agg(self, key: str, value: str) -> str:
-        return f"jsonb_object_agg({key}, {value})" if self.pg else f"json_group_object({key}, {value})"
-
-    def json(self, expr: str) -> str:
-        """A JSON value nested into another (SQLite would otherwise quote it as a string)."""
-        return expr if self.pg else f"json({expr})"
-
-    def same(self, a: str, b: str) -> str:
-        """Null-safe equality."""
-        return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
+        """A JSON object of a group's (text key, number) pairs. On PostgreSQL assembled as text
+        and cast once per group, several times faster than jsonb_object_agg."""
+        if self.pg:
+            return f"""('{{' || string_agg('"' || {key} || '":' || {value}, ',') || '}}')::jsonb"""
+        return f"json_group_object({key}, {value})"
 
     def true(self, expr: str) -> str:
         return expr if self.pg else f"({expr} = 1)"
@@ -159,14 +157,65 @@ class Dialect:
     def datetime_param(self, value: dt.datetime):
         return self.conn.ops.adapt_datetimefield_value(value)
 
+    def null(self, sql_type: str) -> str:
+        """A typed NULL (UNION ALL branches must agree on types in PostgreSQL)."""
+        return f"NULL::{sql_type}" if self.pg else "NULL"
+
+    @property
+    def float_type(self) -> str:
+        return "double precision" if self.pg else "REAL"
+
+    @property
+    def json_type(self) -> str:
+        return "jsonb" if self.pg else "TEXT"
+
+    @property
+    def empty_json(self) -> str:
+        return "'{}'::jsonb" if self.pg else "'{}'"
+
+    def count_if(self, condition: str) -> str:
+        return f"COUNT(*) FILTER (WHERE {condition})"
+
+    def pick(self, column: str) -> str:
+        """The one non-NULL value of a column in a group (PostgreSQL has no MAX(jsonb))."""
+        return f"(array_agg({column}) FILTER (WHERE {column} IS NOT NULL))[1]" if self.pg else f"MAX({column})"
+
+    def long_chat(self, alias: str) -> str:
+        """Matches the predicate of the partial index chat_long_org_ended (PostgreSQL)."""
+        if self.pg:
+            return f"({alias}.ended_at - {alias}.requested_at) > INTERVAL '1 day'"
+        return f"(julianday({alias}.ended_at) - julianday({alias}.requested_at)) > 1"
+
+    def lookup(self, table: str, alias: str, key: str) -> str:
+        """LEFT JOIN `table` by primary key `key` as one indexed lookup per row. On PostgreSQL
+        a LATERAL subquery (OFFSET 0 keeps it one), so a few late rows never hash a whole table."""
+        if self.pg:
+            return f"LEFT JOIN LATERAL (SELECT * FROM {table} WHERE id = {key} OFFSET 0) {alias} ON true"
+        return f"LEFT JOIN {table} {alias} ON {alias}.id = {key}"
+
+    def analyze(self, cur, table: str) -> None:
+        """Fresh statistics for a temporary table the next statements group and join."""
+        if self.pg:
+            cur.execute(f"ANALYZE {table}")
+
+    def configure(self, cur) -> None:
+        """Session settings for the build's transaction (see BUILD_SETTINGS)."""
+        if self.pg:
+            for name, value in BUILD_SETTINGS.items():
+                cur.execute(f"SET LOCAL {name} = '{value}'")
+
 
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-# --- grains -------------------------------------------------------------------------------
+# --- grains ---------------------------------------------------------------------------------
 
 GRAINS = ("org", "agent", "team", "channel", "tag", "hour")
+# Grains read from the base table's own columns (the tag grain joins the source's tag table),
+# and the column each groups by besides the day.
+COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel")
+GROUPED_COLUMN = {"hour": "hour", "agent": "agent_dim", "team": "team_dim", "channel": "channel_dim"}
 
 
 @dataclass
@@ -179,57 +228,94 @@ class Source:
     timestamp: str = ""                           # the column that decides the local day
     interval: tuple[str, str] | None = None       # (start, end) of an interval source
     dims: dict[str, str] = field(default_factory=dict)  # agent / team / channel -> SQL
-    joins: str = ""                               # joins the dims need
+    joins: str = ""                               # joins the dims and columns need
     refs: dict[str, str] = field(default_factory=dict)  # ids kept for the tag join
-    tag_join: str = ""                            # from base alias `base` to tags, at aggregation
-    tag_dim: str = ""                             # the tag id expression after tag_join
+    # Tag links of a base row: (link table, its column, the base column it matches).
+    tags: list[tuple[str, str, str]] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)   # per-row derived values
     counts: dict[str, str] = field(default_factory=dict)    # component -> condition (counted)
     sums: dict[str, str] = field(default_factory=dict)      # component -> value (summed)
     durations: dict[str, str] = field(default_factory=dict)  # duration -> seconds (NULL: none)
     where: str = "1 = 1"
     params: list = field(default_factory=list)    # for `columns`, in order of appearance
-    ctes: str = ""                                # extra CTEs (after the calendar)
+    ctes: str = ""                                # extra CTEs
     cte_params: list = field(default_factory=list)
 
     def supports(self, grain: str) -> bool:
         if grain in ("org", "hour"):
             return True
         if grain == "tag":
-            return bool(self.tag_join)
+            return bool(self.tags)
         return grain in self.dims
 
 
 BASE_TABLE = "hm_snapshot_base"
+TAGS_TABLE = "hm_snapshot_base_tags"
+PARTS_TABLE = "hm_snapshot_parts"
 BUSY_TABLE = "hm_snapshot_busy"
 STEPS_TABLE = "hm_calendar_steps"
 HOURS_TABLE = "hm_calendar_hours"
+TEMP_TABLES = (BASE_TABLE, TAGS_TABLE, PARTS_TABLE, BUSY_TABLE, STEPS_TABLE, HOURS_TABLE)
 DIM_COLUMNS = {"agent": "agent_dim", "team": "team_dim", "channel": "channel_dim"}
+# A chat that lasts longer than this is found through the partial index chat_long_org_ended
+# (chats migration 0002) when busy time is built; every other chat through (organization,
+# requested_at).
+LONG_CHAT = dt.timedelta(days=1)
+# PostgreSQL settings for the build's transaction (the benchmark's floor runs with the same):
+# memory for a month of a large organization's base rows grouped six ways without spilling,
+# and no JIT compilation, which costs more (100-200 ms a statement) than it saves on
+# statements that each read one chunk.
+BUILD_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+
+
+@dataclass(frozen=True)
+class Range:
+    """The chunk as UTC instants, adapted for the connection's SQL parameters."""
+
+    start: object
+    end: object
+    lookback: object  # start - LONG_CHAT
 
 
 class Builder:
+    """Builds and writes the snapshots of one organization, one chunk of local days at a time.
+
+    For each source, the chunk's raw rows are read once into BASE_TABLE (one row per raw row
+    and local hour, with every derived value and the histogram bucket of every duration);
+    then one statement groups that table by every grain at once (GROUPING SETS on
+    PostgreSQL, a UNION ALL of grouped selects on SQLite) into PARTS_TABLE, counts and sums
+    in one row per group, histograms in one row per group and duration. At the end one
+    INSERT … SELECT per grain adds up the parts of every source into the snapshot table.
+    No row of data passes through Python.
+    """
+
     def __init__(self, organization: Organization, conn=connection):
         self.org = organization
         self.d = Dialect(conn)
         self.conn = conn
         self.targets = targets_for(organization=organization)
 
-    def chat_source(self) -> Source:
+    # --- sources --------------------------------------------------------------------------
+
+    def chat_source(self, rng: Range) -> Source:
         d = self.d
         frt_target, frt_params = target_case_sql(
             self.targets[SlaMetric.CHAT_FIRST_RESPONSE], channel="c.channel", priority=None)
         wait_target, wait_params = target_case_sql(
             self.targets[SlaMetric.CHAT_WAIT], channel="c.channel", priority=None)
+        high = list(Tag.objects.for_org(self.org).filter(high_priority=True).values_list("pk", flat=True))
+        high_sql = self._exists("chats_chattag", f"chat_id = c.id AND tag_id IN ({', '.join(['%s'] * len(high))})")
         answered = "c.accepted_at IS NOT NULL"
         duration = f"CASE WHEN {answered} AND c.ended_at IS NOT NULL THEN {d.seconds('c.ended_at', 'c.accepted_at')} END"
         wrap = f"CASE WHEN c.ended_at IS NOT NULL AND c.closed_at IS NOT NULL THEN {d.seconds('c.closed_at', 'c.ended_at')} END"
+        # Per-chat facts from other tables: correlated subqueries, each an index lookup per
+        # chat (a nested loop the planner cannot turn into a scan of the whole table).
         repeat = (
             "c.customer_id IS NOT NULL AND EXISTS (SELECT 1 FROM chats_chat c2 "
             "WHERE c2.organization_id = c.organization_id AND c2.customer_id = c.customer_id "
             "AND c2.requested_at > c.requested_at AND "
             f"{d.within_seconds('c2.requested_at', 'c.requested_at', '%s')})"
         )
-        has_tag = "EXISTS (SELECT 1 FROM chats_chattag x WHERE x.chat_id = c.id)"
         columns = {
             "answered": f"CASE WHEN {answered} THEN 1 ELSE 0 END",
             "missed_reason": "c.missed_reason",
@@ -246,18 +332,14 @@ class Builder:
             "dur": duration,
             "wrap": wrap,
             "chat_resp": f"CASE WHEN {answered} AND c.response_count > 0 THEN c.response_time_total_s / c.response_count END",
-            "tagged": f"CASE WHEN {has_tag} THEN 1 ELSE 0 END",
             "tag_n": "(SELECT COUNT(*) FROM chats_chattag x WHERE x.chat_id = c.id)",
-            "high_tag": (
-                "CASE WHEN EXISTS (SELECT 1 FROM chats_chattag x JOIN chats_tag t ON t.id = x.tag_id "
-                f"WHERE x.chat_id = c.id AND {d.true('t.high_priority')}) THEN 1 ELSE 0 END"
-            ),
-            "canned": f"CASE WHEN {answered} AND EXISTS (SELECT 1 FROM chats_cannedresponseuse u WHERE u.chat_id = c.id) THEN 1 ELSE 0 END",
+            # The organization's few high-priority tags are parameters.
+            "high_tag": f"CASE WHEN {high_sql} THEN 1 ELSE 0 END" if high else "0",
+            "canned": f"CASE WHEN {answered} AND {self._exists('chats_cannedresponseuse', 'chat_id = c.id')} THEN 1 ELSE 0 END",
             "repeat": f"CASE WHEN {answered} AND {repeat} THEN 1 ELSE 0 END",
             "converted": "CASE WHEN c.converted_at IS NOT NULL THEN 1 ELSE 0 END",
             "conv_value": "COALESCE(c.conversion_value, 0)",
         }
-        params = frt_params + wait_params + [self.org.follow_up_window_hours * 3600]
         return Source(
             name="chats",
             from_sql="chats_chat c",
@@ -265,10 +347,9 @@ class Builder:
             dims={"agent": "c.agent_id", "team": "COALESCE(c.team_id, ag.team_id)", "channel": "c.channel"},
             joins="LEFT JOIN accounts_agent ag ON ag.id = c.agent_id",
             refs={"row_id": "c.id"},
-            tag_join="JOIN chats_chattag tg ON tg.chat_id = base.row_id",
-            tag_dim="tg.tag_id",
+            tags=[("chats_chattag", "chat_id", "row_id")],
             columns=columns,
-            params=params,
+            params=frt_params + wait_params + high + [self.org.follow_up_window_hours * 3600],
             counts={
                 "chats_total": "1 = 1",
                 "chats_answered": "answered = 1",
@@ -284,7 +365,7 @@ class Builder:
                 "chats_short": "msgs <= 5",
                 "chats_medium": "msgs > 5 AND msgs <= 15",
                 "chats_long": "msgs > 15",
-                "chats_tagged": "tagged = 1",
+                "chats_tagged": "tag_n > 0",
                 "chats_high_priority_tag": "high_tag = 1",
                 "chats_with_canned": "canned = 1",
                 "fcr_chats": "answered = 1 AND outcome NOT IN ('escalated', 'unresolved') AND repeat = 0",
@@ -311,16 +392,22 @@ class Builder:
         )
 
     @staticmethod
+    def _exists(table: str, condition: str) -> str:
+        """Whether `table` has a row meeting `condition`: an indexed lookup per base row. (A
+        scalar subquery, not EXISTS, which PostgreSQL may run as one hashed scan of the whole
+        table: cheap for a year, not for the few rows of a late day.)"""
+        return f"(SELECT id FROM {table} WHERE {condition} LIMIT 1) IS NOT NULL"
+
+    @staticmethod
     def _ticket_dims() -> dict:
         return {
             "dims": {"agent": "t.agent_id", "team": "COALESCE(t.team_id, ag.team_id)", "channel": "t.channel"},
             "joins": "LEFT JOIN accounts_agent ag ON ag.id = t.agent_id",
             "refs": {"row_id": "t.id"},
-            "tag_join": "JOIN chats_tickettag tg ON tg.ticket_id = base.row_id",
-            "tag_dim": "tg.tag_id",
+            "tags": [("chats_tickettag", "ticket_id", "row_id")],
         }
 
-    def ticket_created_source(self) -> Source:
+    def ticket_created_source(self, rng: Range) -> Source:
         target, params = target_case_sql(
             self.targets[SlaMetric.TICKET_FIRST_RESPONSE], channel="t.channel", priority="t.priority")
         return Source(
@@ -342,7 +429,7 @@ class Builder:
             durations={"ticket_first_response_time": "frt"},
         )
 
-    def ticket_resolved_source(self) -> Source:
+    def ticket_resolved_source(self, rng: Range) -> Source:
         d = self.d
         target, params = target_case_sql(
             self.targets[SlaMetric.TICKET_RESOLUTION], channel="t.channel", priority="t.priority")
@@ -372,22 +459,20 @@ class Builder:
             durations={"resolution_time": "res", "complaint_resolution_time": "complaint"},
         )
 
-    @staticmethod
-    def _conversation_dims(agent: str, main: str) -> dict:
+    def _conversation_dims(self, agent: str, main: str) -> dict:
         """Dimensions of a row tied to a chat (alias ch) or a ticket (alias tk)."""
+        d = self.d
         return {
             "dims": {"agent": agent, "team": "COALESCE(ch.team_id, tk.team_id, ag.team_id)",
                      "channel": "COALESCE(ch.channel, tk.channel)"},
-            "joins": f"LEFT JOIN accounts_agent ag ON ag.id = {agent}",
+            "joins": (f"{d.lookup('chats_chat', 'ch', f'{main}.chat_id')} {d.lookup('chats_ticket', 'tk', f'{main}.ticket_id')} "
+                      f"LEFT JOIN accounts_agent ag ON ag.id = {agent}"),
             "refs": {"chat_ref": f"{main}.chat_id", "ticket_ref": f"{main}.ticket_id"},
-            # A row has a chat or a ticket, never both: one join finds its tags, the other one
-            # row of NULLs.
-            "tag_join": "LEFT JOIN chats_chattag ct ON ct.chat_id = base.chat_ref "
-                        "LEFT JOIN chats_tickettag tt ON tt.ticket_id = base.ticket_ref",
-            "tag_dim": "COALESCE(ct.tag_id, tt.tag_id)",
+            # A row has a chat or a ticket, never both: the tags of the one it has.
+            "tags": [("chats_chattag", "chat_id", "chat_ref"), ("chats_tickettag", "ticket_id", "ticket_ref")],
         }
 
-    def survey_source(self) -> Source:
+    def survey_source(self, rng: Range) -> Source:
         def case(mapping: dict[str, int], op: str) -> str:
             whens = " ".join(f"WHEN '{scale}' THEN CASE WHEN s.score {op} {v} THEN 1 ELSE 0 END" for scale, v in mapping.items())
             return f"CASE s.scale {whens} ELSE 0 END"
@@ -396,10 +481,7 @@ class Builder:
         agent = "COALESCE(s.agent_id, ch.agent_id, tk.agent_id)"
         return Source(
             name="surveys",
-            from_sql=(
-                "surveys_surveyanswer s LEFT JOIN chats_chat ch ON ch.id = s.chat_id "
-                "LEFT JOIN chats_ticket tk ON tk.id = s.ticket_id"
-            ),
+            from_sql="surveys_surveyanswer s",
             timestamp="s.answered_at",
             **self._conversation_dims(agent, "s"),
             columns={
@@ -411,7 +493,7 @@ class Builder:
                 "top": case(tops, "="),
                 "commented": "CASE WHEN s.comment <> '' THEN 1 ELSE 0 END",
                 "replied": "CASE WHEN s.comment <> '' AND s.responded_at IS NOT NULL THEN 1 ELSE 0 END",
-                "canned": "CASE WHEN EXISTS (SELECT 1 FROM chats_cannedresponseuse u WHERE u.chat_id = s.chat_id) THEN 1 ELSE 0 END",
+                "canned": f"CASE WHEN {self._exists('chats_cannedresponseuse', 'chat_id = s.chat_id')} THEN 1 ELSE 0 END",
             },
             counts={
                 "csat_n": "kind = 'csat'",
@@ -438,7 +520,7 @@ class Builder:
             },
         )
 
-    def canned_sources(self) -> list[Source]:
+    def canned_sources(self, rng: Range) -> list[Source]:
         # Seconds saved per use: the response's own figure, else its typing time. Computed in
         # Python once per response (few rows) and joined as a small table.
         saved = [
@@ -450,10 +532,7 @@ class Builder:
         cast = "(%s::bigint, %s::float8)" if self.d.pg else "(%s, %s)"
         return [Source(
             name="canned",
-            from_sql=(
-                "chats_cannedresponseuse u JOIN saved sv ON sv.id = u.canned_response_id "
-                "LEFT JOIN chats_chat ch ON ch.id = u.chat_id LEFT JOIN chats_ticket tk ON tk.id = u.ticket_id"
-            ),
+            from_sql="chats_cannedresponseuse u JOIN saved sv ON sv.id = u.canned_response_id",
             timestamp="u.used_at",
             **self._conversation_dims("u.agent_id", "u"),
             columns={"secs": "sv.secs"},
@@ -467,7 +546,7 @@ class Builder:
         d = self.d
         return d.seconds(d.least(end, "cal.end_at"), d.greatest(start, "cal.start_at"))
 
-    def session_source(self) -> Source:
+    def session_source(self, rng: Range) -> Source:
         """Online time, split at local midnight (and local hours)."""
         return Source(
             name="sessions",
@@ -480,19 +559,25 @@ class Builder:
             sums={"online_seconds": "online"},
         )
 
-    def create_busy_intervals(self, cur, range_start: dt.datetime, range_end: dt.datetime) -> None:
+    def create_busy_intervals(self, cur, rng: Range) -> None:
         """Online time with at least one active chat, as intervals in BUSY_TABLE: the union of
-        each agent's chat intervals (concurrent chats count once; gaps-and-islands over window
-        functions), intersected with the agent's online sessions. Materialized on its own so
-        the calendar join reads it once."""
+        each agent's chat intervals that reach into the chunk (concurrent chats count once;
+        gaps-and-islands over window functions), intersected with the agent's online
+        sessions. Materialized on its own so the calendar join reads it once.
+
+        The chats are found by requested_at: those requested from LONG_CHAT before the chunk
+        through its end, and, through a partial index, the rare longer ones from before."""
         d = self.d
+        chat = ("SELECT c.agent_id, c.accepted_at AS s, c.ended_at AS e FROM chats_chat c "
+                "WHERE c.organization_id = %s AND c.agent_id IS NOT NULL AND c.accepted_at IS NOT NULL "
+                "AND c.ended_at > c.accepted_at AND c.accepted_at < %s AND c.ended_at > %s AND ")
         cur.execute(f"DROP TABLE IF EXISTS {BUSY_TABLE}")
         cur.execute(f"""
         CREATE TEMPORARY TABLE {BUSY_TABLE} AS
         WITH iv AS (
-            SELECT c.agent_id, c.accepted_at AS s, c.ended_at AS e FROM chats_chat c
-            WHERE c.organization_id = %s AND c.agent_id IS NOT NULL AND c.accepted_at IS NOT NULL
-              AND c.ended_at > c.accepted_at AND c.accepted_at < %s AND c.ended_at > %s
+            {chat} c.requested_at >= %s AND c.requested_at < %s
+            UNION ALL
+            {chat} c.requested_at < %s AND {d.long_chat('c')}
         ),
         mk AS (
             SELECT agent_id, s, e, CASE WHEN s <= MAX(e) OVER (
@@ -504,9 +589,12 @@ class Builder:
         SELECT se.organization_id, m.agent_id, {d.greatest('m.s', 'se.started_at')} AS s, {d.least('m.e', 'se.ended_at')} AS e
         FROM merged m JOIN chats_agentsession se ON se.agent_id = m.agent_id AND se.status = 'online'
           AND se.organization_id = %s AND se.started_at < m.e AND se.ended_at > m.s
-        """, [self.org.pk, d.datetime_param(range_end), d.datetime_param(range_start), self.org.pk])
+          AND se.started_at < %s AND se.ended_at > %s
+        """, [self.org.pk, rng.end, rng.start, rng.lookback, rng.end,
+              self.org.pk, rng.end, rng.start, rng.lookback,
+              self.org.pk, rng.end, rng.start])
 
-    def busy_source(self) -> Source:
+    def busy_source(self, rng: Range) -> Source:
         """Busy time (see create_busy_intervals), split at local midnight and hours."""
         return Source(
             name="busy",
@@ -539,9 +627,20 @@ class Builder:
                 batch = rows[i:i + 1000]
                 cur.execute(f"INSERT INTO {table} VALUES {', '.join(['(' + ', '.join(['%s'] * width) + ')'] * len(batch))}",
                             [v for row in batch for v in row])
+            self.d.analyze(cur, table)
+
+    def create_parts(self, cur) -> None:
+        """PARTS_TABLE: per source, grain and group, its components (the others NULL)."""
+        d = self.d
+        cols = ["grain text NOT NULL", "day date NOT NULL", "hour integer", "dim bigint", "dim_text text"]
+        cols += [f"{name} {'bigint' if name in C.INTEGER_COMPONENTS else d.float_type}" for name in C.ADDITIVE]
+        cols += [f"{name} {d.json_type}" for name in C.HISTOGRAMS]
+        cur.execute(f"DROP TABLE IF EXISTS {PARTS_TABLE}")
+        cur.execute(f"CREATE TEMPORARY TABLE {PARTS_TABLE} ({', '.join(cols)})")
 
     def _create_base(self, cur, source: Source, slots: list[Slot]) -> None:
-        """The source's rows in the chunk, one per raw row and local hour slot."""
+        """The source's rows in the chunk, one per raw row and local hour slot, with every
+        derived value, each duration's seconds (d_<name>) and histogram bucket (b_<name>)."""
         d = self.d
         range_params = [d.datetime_param(slots[0].start), d.datetime_param(slots[-1].end)]
         if source.interval:
@@ -557,85 +656,159 @@ class Builder:
             in_range = f"{source.timestamp} >= %s AND {source.timestamp} < %s"
         main_alias = source.from_sql.split()[1]
         select = ["cal.day AS day", "cal.hour AS hour"]
-        select += [f"{source.dims.get(grain, 'NULL')} AS {column}" for grain, column in DIM_COLUMNS.items()]
+        select += [f"{source.dims.get(grain, d.null('bigint' if grain != 'channel' else 'text'))} AS {column}"
+                   for grain, column in DIM_COLUMNS.items()]
         select += [f"{expr} AS {name}" for name, expr in {**source.refs, **source.columns}.items()]
         with_ctes = f"WITH {source.ctes} " if source.ctes else ""
-        cur.execute(f"DROP TABLE IF EXISTS {BASE_TABLE}")
-        cur.execute(
-            f"CREATE TEMPORARY TABLE {BASE_TABLE} AS {with_ctes}SELECT {', '.join(select)} "
-            f"FROM {source.from_sql} {join} {source.joins} "
-            f"WHERE {main_alias}.organization_id = %s AND {in_range} AND {source.where}",
-            source.cte_params + source.params + [self.org.pk] + range_params,
-        )
-
-    @staticmethod
-    def _aggregates(source: Source) -> list[tuple[str, str]]:
-        out = [(name, f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)") for name, cond in source.counts.items()]
-        out += [(name, f"SUM({expr})") for name, expr in source.sums.items()]
-        for name, expr in source.durations.items():
-            out += [(f"{name}_sum", f"SUM({expr})"), (f"{name}_n", f"COUNT({expr})")]
-        return out
-
-    def _aggregate_grain(self, cur, source: Source, grain: str, into: dict) -> None:
-        """One statement: the grain's groups with their counts, sums and histograms."""
-        d = self.d
-        if grain == "tag":
-            dim, joins = source.tag_dim, source.tag_join
-        else:
-            dim, joins = (f"base.{DIM_COLUMNS[grain]}" if grain in DIM_COLUMNS else "NULL"), ""
-        hour = "base.hour" if grain == "hour" else "NULL"
-        not_null = f"WHERE {dim} IS NOT NULL" if dim != "NULL" else ""
-        aggs = self._aggregates(source)
-        ctes = [f"b AS (SELECT base.*, {hour} AS ghour, {dim} AS dim FROM {BASE_TABLE} base {joins} {not_null})",
-                f"agg AS (SELECT day, ghour, dim, {', '.join(f'{e} AS {n}' for n, e in aggs)} FROM b GROUP BY day, ghour, dim)"]
-        select, join = "agg.*", ""
+        rows = (f"{with_ctes}SELECT {', '.join(select)} FROM {source.from_sql} {join} {source.joins} "
+                f"WHERE {main_alias}.organization_id = %s AND {in_range} AND {source.where}")
         if source.durations:
-            buckets = " UNION ALL ".join(
-                f"SELECT day, ghour, dim, '{name}' AS metric, {bucket_sql('v')} AS bk "
-                f"FROM (SELECT day, ghour, dim, {expr} AS v FROM b) x{i} WHERE v IS NOT NULL"
-                for i, (name, expr) in enumerate(source.durations.items())
-            )
-            ctes += [
-                f"hb AS ({buckets})",
-                "hc AS (SELECT day, ghour, dim, metric, bk, COUNT(*) AS n FROM hb GROUP BY day, ghour, dim, metric, bk)",
-                f"hm AS (SELECT day, ghour, dim, metric, {d.json_object_agg('bk', 'n')} AS h FROM hc GROUP BY day, ghour, dim, metric)",
-                f"hj AS (SELECT day, ghour, dim, {d.json_object_agg('metric', d.json('h'))} AS hists FROM hm GROUP BY day, ghour, dim)",
-            ]
-            select = "agg.*, hj.hists"
-            join = (f"LEFT JOIN hj ON hj.day = agg.day AND {d.same('hj.ghour', 'agg.ghour')} "
-                    f"AND {d.same('hj.dim', 'agg.dim')}")
-        cur.execute(f"WITH {', '.join(ctes)} SELECT {select} FROM agg {join}")
-        for row in cur.fetchall():
-            target = into[(_as_date(row[0]), row[1], row[2])]
-            for (name, _), value in zip(aggs, row[3:3 + len(aggs)], strict=True):
-                if value:
-                    target[name] = target.get(name, 0) + value
-            hists = row[3 + len(aggs)] if source.durations else None
-            if isinstance(hists, str):
-                hists = json.loads(hists)
-            for metric, hist in (hists or {}).items():
-                merged = target.setdefault(f"{metric}_hist", {})
-                for b, n in hist.items():
-                    merged[b] = merged.get(b, 0) + int(n)
+            seconds = ", ".join(f"{expr} AS d_{name}" for name, expr in source.durations.items())
+            buckets = ", ".join(f"{bucket_sql(f'd_{name}')} AS b_{name}" for name in source.durations)
+            rows = f"SELECT s.*, {buckets} FROM (SELECT r.*, {seconds} FROM ({rows}) r) s"
+        cur.execute(f"DROP TABLE IF EXISTS {BASE_TABLE}")
+        cur.execute(f"CREATE TEMPORARY TABLE {BASE_TABLE} AS {rows}",
+                    source.cte_params + source.params + [self.org.pk] + range_params)
 
-    def build_chunk(self, first: dt.date, last: dt.date) -> dict[str, dict[tuple, dict]]:
-        """{grain: {(day, hour, dimension): components}} for every group with any data."""
-        slots = hour_slots(first, last, self.org.tzinfo)
-        steps = step_labels(first, last, self.org.tzinfo)
-        sources = [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
-                   self.survey_source(), *self.canned_sources(), self.session_source(), self.busy_source()]
-        result: dict[str, dict[tuple, dict]] = {grain: defaultdict(dict) for grain in GRAINS}
+    def _create_tag_rows(self, cur, source: Source) -> None:
+        """TAGS_TABLE: each base row once per tag of its chat or ticket (column tag_dim), found by
+        an index lookup per row (on PostgreSQL a LATERAL subquery the planner cannot turn into
+        a scan of the whole link table, which a late day's few rows would not repay)."""
+        selects = []
+        for table, column, ref in source.tags:
+            if self.d.pg:
+                lookup = f"CROSS JOIN LATERAL (SELECT x.tag_id FROM {table} x WHERE x.{column} = base.{ref} OFFSET 0) tg"
+            else:
+                lookup = f"JOIN {table} tg ON tg.{column} = base.{ref}"
+            selects.append(f"SELECT base.*, tg.tag_id AS tag_dim FROM {BASE_TABLE} base {lookup}")
+        cur.execute(f"DROP TABLE IF EXISTS {TAGS_TABLE}")
+        cur.execute(f"CREATE TEMPORARY TABLE {TAGS_TABLE} AS {' UNION ALL '.join(selects)}")
+
+    def _grouped(self, source: Source, outputs: list[tuple[str, str]], rows: str, tag_rows: str,
+                 extra: tuple[str, ...] = ()) -> str:
+        """SELECT grain, day, hour, dim, dim_text and `outputs` (column, aggregate) from `rows`
+        (aliased base) grouped by every column grain the source supports, and from `tag_rows`
+        (base rows with a tag_dim) by tag; `extra` columns are grouped by too."""
+        d = self.d
+        grains = [g for g in COLUMN_GRAINS if source.supports(g)]
+        out = ", ".join(f"{expr} AS {col}" for col, expr in outputs)
+        extra_sql = "".join(f", {e}" for e in extra)
+        selects = []
+        if d.pg:
+            # GROUPING(...) has a bit per grouped column, 1 where a row's set leaves it out.
+            grouped = [GROUPED_COLUMN[g] for g in grains if g in GROUPED_COLUMN]
+            bits = {g: sum(1 << (len(grouped) - 1 - i) for i, col in enumerate(grouped) if col != GROUPED_COLUMN.get(g))
+                    for g in grains}
+            cases = " ".join(f"WHEN {bits[g]} THEN '{g}'" for g in grains)
+            sets = ", ".join(
+                "(base.day" + (f", base.{GROUPED_COLUMN[g]}" if g in GROUPED_COLUMN else "") + f"{extra_sql})"
+                for g in grains)
+            ids = [f"base.{GROUPED_COLUMN[g]}" for g in ("agent", "team") if g in grains]
+            dim = f"COALESCE({', '.join(ids)})" if ids else d.null("bigint")
+            text = "base.channel_dim" if "channel" in grains else d.null("text")
+            selects.append(
+                f"SELECT CASE GROUPING({', '.join(f'base.{c}' for c in grouped)}) {cases} END AS grain, "
+                f"base.day AS day, base.hour AS hour, {dim} AS dim, {text} AS dim_text, {out} "
+                f"FROM {rows} GROUP BY GROUPING SETS ({sets})")
+        else:
+            keys = {"org": ("NULL", "NULL", "NULL"), "hour": ("base.hour", "NULL", "NULL"),
+                    "agent": ("NULL", "base.agent_dim", "NULL"), "team": ("NULL", "base.team_dim", "NULL"),
+                    "channel": ("NULL", "NULL", "base.channel_dim")}
+            for g in grains:
+                hour, dim, text = keys[g]
+                group = ", ".join(e for e in ("base.day", hour, dim, text) if e != "NULL")
+                selects.append(f"SELECT '{g}' AS grain, base.day AS day, {hour} AS hour, {dim} AS dim, {text} AS dim_text, "
+                               f"{out} FROM {rows} GROUP BY {group}{extra_sql}")
+        if source.supports("tag"):
+            selects.append(
+                f"SELECT 'tag' AS grain, base.day AS day, {d.null('integer')} AS hour, base.tag_dim AS dim, "
+                f"{d.null('text')} AS dim_text, {out} FROM {tag_rows} GROUP BY base.day, base.tag_dim{extra_sql}")
+        return " UNION ALL ".join(selects)
+
+    def _aggregate(self, cur, source: Source) -> None:
+        """Counts, sums and duration sums/counts of every grain: one statement."""
+        d = self.d
+        outputs = [(name, d.count_if(cond)) for name, cond in source.counts.items()]
+        outputs += [(name, f"SUM({expr})") for name, expr in source.sums.items()]
+        for name in source.durations:
+            outputs += [(f"{name}_sum", f"SUM(d_{name})"), (f"{name}_n", f"COUNT(d_{name})")]
+        columns = ["grain", "day", "hour", "dim", "dim_text", *(col for col, _ in outputs)]
+        cur.execute(f"INSERT INTO {PARTS_TABLE} ({', '.join(columns)}) "
+                    + self._grouped(source, outputs, f"{BASE_TABLE} base", f"{TAGS_TABLE} base"))
+
+    def _histograms(self, cur, source: Source) -> None:
+        """Every duration's histogram for every grain: bucket counts grouped by every grain at
+        once, then one JSON object per group and duration."""
+        if not source.durations:
+            return
+        d = self.d
+        def unpivot(table: str, keep: list[str]) -> str:
+            return "(" + " UNION ALL ".join(
+                f"SELECT {', '.join(keep)}, {i} AS metric, b_{name} AS bk FROM {table} WHERE b_{name} IS NOT NULL"
+                for i, name in enumerate(source.durations)) + ") base"
+
+        counts = self._grouped(
+            source, [("metric", "base.metric"), ("bk", "base.bk"), ("n", "COUNT(*)")],
+            unpivot(BASE_TABLE, ["day", "hour", *DIM_COLUMNS.values()]),
+            unpivot(TAGS_TABLE, ["day", "tag_dim"]) if source.supports("tag") else "",
+            extra=("base.metric", "base.bk"))
+        hists = ", ".join(f"CASE WHEN metric = {i} THEN {d.json_object_agg(bucket_key_sql('bk'), 'n')} END"
+                          for i, name in enumerate(source.durations))
+        columns = ", ".join(f"{name}_hist" for name in source.durations)
+        cur.execute(f"INSERT INTO {PARTS_TABLE} (grain, day, hour, dim, dim_text, {columns}) "
+                    f"SELECT grain, day, hour, dim, dim_text, {hists} FROM ({counts}) hc "
+                    "GROUP BY grain, day, hour, dim, dim_text, metric")
+
+    def run_source(self, cur, source: Source, slots: list[Slot]) -> None:
+        self._create_base(cur, source, slots)
+        if source.supports("tag"):
+            self._create_tag_rows(cur, source)
+        self._aggregate(cur, source)
+        self._histograms(cur, source)
+
+    def write_snapshots(self, cur, first: dt.date, last: dt.date, tables: dict[str, tuple[str, str | None]]) -> int:
+        """Replace the chunk's snapshot rows: per grain, one DELETE and one INSERT … SELECT
+        adding up the parts of every source. `tables`: grain -> (table, dimension column)."""
+        d, ops = self.d, self.conn.ops
+        day_params = [self.org.pk, ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)]
+        built_at = d.datetime_param(timezone.now())
+        sums = [f"COALESCE(SUM({name}), 0)" for name in C.ADDITIVE]
+        hists = [f"COALESCE({d.pick(name)}, {d.empty_json})" for name in C.HISTOGRAMS]
+        written = 0
+        for grain, (table, dim_column) in tables.items():
+            cur.execute(f"DELETE FROM {table} WHERE organization_id = %s AND day >= %s AND day <= %s", day_params)
+            dim = {"org": None, "hour": "hour", "channel": "dim_text"}.get(grain, "dim")
+            columns = ["organization_id", "day", "built_at", *([dim_column] if dim else []), *C.ADDITIVE, *C.HISTOGRAMS]
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
+                f"SELECT %s, day, %s, {f'{dim}, ' if dim else ''}{', '.join(sums + hists)} FROM {PARTS_TABLE} "
+                f"WHERE grain = %s{f' AND {dim} IS NOT NULL' if dim else ''} GROUP BY day{f', {dim}' if dim else ''}",
+                [self.org.pk, built_at, grain])
+            written += cur.rowcount
+        return written
+
+    def build_chunk(self, first: dt.date, last: dt.date, tables: dict[str, tuple[str, str | None]]) -> int:
+        """Build the local days first..last and replace their snapshot rows (in the caller's
+        transaction); returns the rows written."""
+        tz = self.org.tzinfo
+        slots = hour_slots(first, last, tz)
+        steps = step_labels(first, last, tz)
+        start, end = slots[0].start, slots[-1].end
+        param = self.d.datetime_param
+        rng = Range(param(start), param(end), param(start - LONG_CHAT))
+        sources = [self.chat_source(rng), self.ticket_created_source(rng), self.ticket_resolved_source(rng),
+                   self.survey_source(rng), *self.canned_sources(rng), self.session_source(rng), self.busy_source(rng)]
         with self.conn.cursor() as cur:
+            self.d.configure(cur)
             self.create_calendar(cur, slots, steps)
-            self.create_busy_intervals(cur, slots[0].start, slots[-1].end)
+            self.create_parts(cur)
+            self.create_busy_intervals(cur, rng)
             for source in sources:
-                self._create_base(cur, source, slots)
-                for grain in GRAINS:
-                    if source.supports(grain):
-                        self._aggregate_grain(cur, source, grain, result[grain])
-            for table in (BASE_TABLE, BUSY_TABLE, STEPS_TABLE, HOURS_TABLE):
+                self.run_source(cur, source, slots)
+            written = self.write_snapshots(cur, first, last, tables)
+            for table in TEMP_TABLES:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
-        return result
+        return written
 
 
 def chunks(first: dt.date, last: dt.date, size: int = MAX_CHUNK_DAYS) -> Iterable[tuple[dt.date, dt.date]]:
@@ -644,4 +817,3 @@ def chunks(first: dt.date, last: dt.date, size: int = MAX_CHUNK_DAYS) -> Iterabl
         end = min(last, start + dt.timedelta(days=size - 1))
         yield start, end
         start = end + dt.timedelta(days=1)
-

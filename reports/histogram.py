@@ -79,9 +79,20 @@ def exact_quantile(values: Iterable[float], q: float) -> float | None:
     return ordered[max(1, math.ceil(q * len(ordered))) - 1]
 
 
+# In SQL a bucket is an integer while it is counted (cheaper to group by than text); the zero
+# bucket is this number, below any real bucket (values down to 1e-300 s stay above it).
+ZERO_BUCKET_SQL = -1_000_000
+
+
 def bucket_sql(expr: str) -> str:
-    """SQL for the bucket key of a non-null duration expression (PostgreSQL and SQLite)."""
+    """SQL for the integer bucket of a duration expression (NULL stays NULL; PostgreSQL and
+    SQLite)."""
     return (
-        f"CASE WHEN ({expr}) <= 0 THEN '{ZERO_BUCKET}' "
-        f"ELSE CAST(CAST(CEILING(LN({expr}) / {LN_GAMMA!r}) AS INTEGER) AS TEXT) END"
+        f"CASE WHEN ({expr}) <= 0 THEN {ZERO_BUCKET_SQL} "
+        f"ELSE CAST(CEILING(LN({expr}) / {LN_GAMMA!r}) AS INTEGER) END"
     )
+
+
+def bucket_key_sql(bucket: str) -> str:
+    """SQL for the histogram key (as stored in JSON) of an integer bucket from bucket_sql."""
+    return f"CASE WHEN {bucket} = {ZERO_BUCKET_SQL} THEN '{ZERO_BUCKET}' ELSE CAST({bucket} AS TEXT) END"

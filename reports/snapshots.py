@@ -9,10 +9,8 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import Organization
-from reports import components as C
 from reports.builders import Builder, chunks
 from reports.models import (
     AgentDaySnapshot,
@@ -48,45 +46,17 @@ def _lock_days(organization: Organization, first: dt.date, last: dt.date) -> Non
         )
 
 
-COLUMNS = tuple(C.ADDITIVE) + tuple(C.HISTOGRAMS)
-INTEGER_COLUMNS = frozenset(C.INTEGER_COMPONENTS)
-
-
-def _write(model, dim_field: str | None, organization: Organization, groups: dict) -> int:
-    """Insert a grain's rows with one executemany: plain tuples, no model instances (a year
-    of an organization is tens of thousands of rows of ~80 columns)."""
-    if not groups:
-        return 0
-    ops = connection.ops
-    built_at = ops.adapt_datetimefield_value(timezone.now())
-    dim_column = [model._meta.get_field(dim_field).column] if dim_field else []
-    columns = ["organization_id", "day", "built_at", *dim_column, *COLUMNS]
-    rows = []
-    for (day, hour, dim), values in groups.items():
-        row = [organization.pk, ops.adapt_datefield_value(day), built_at]
-        if dim_field:
-            row.append(hour if dim_field == "hour" else dim)
-        for name in C.ADDITIVE:
-            value = values.get(name) or 0
-            row.append(int(value) if name in INTEGER_COLUMNS else float(value))
-        row += [ops.adapt_json_value(values.get(name) or {}, None) for name in C.HISTOGRAMS]
-        rows.append(row)
-    sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(ops.quote_name(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
-    with connection.cursor() as cur:
-        cur.executemany(sql, rows)
-    return len(rows)
+# grain -> (snapshot table, dimension column or None), as the builder writes them.
+GRAIN_TABLES = {
+    grain: (model._meta.db_table, model._meta.get_field(dim_field).column if dim_field else None)
+    for grain, (model, dim_field) in GRAIN_MODELS.items()
+}
 
 
 @transaction.atomic
 def _rebuild_chunk(organization: Organization, first: dt.date, last: dt.date, builder: Builder) -> int:
     _lock_days(organization, first, last)
-    written = 0
-    built = builder.build_chunk(first, last)
-    for grain, (model, dim_field) in GRAIN_MODELS.items():
-        model.objects.for_org(organization).filter(day__gte=first, day__lte=last).delete()
-        written += _write(model, dim_field, organization, built[grain])
-    return written
+    return builder.build_chunk(first, last, GRAIN_TABLES)
 
 
 def snapshots_rebuild(

@@ -89,7 +89,11 @@ class SurveyAnswer(ExternalIdModel):
                 name="survey_reply_after_answer",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "kind", "answered_at"], name="survey_org_kind_time")]
+        indexes = [
+            models.Index(fields=["organization", "kind", "answered_at"], name="survey_org_kind_time"),
+            # Snapshot builders read every kind of a range of days.
+            models.Index(fields=["organization", "answered_at"], name="survey_org_time"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.score} ({self.scale})"

@@ -1,0 +1,28 @@
+"""A partial index over the rare chats that last longer than a day.
+
+Snapshot builders find the chats that reach into a range of days by requested_at (the chats
+requested from a day before the range through its end), and the longer ones from before through
+this index (reports.builders.Builder.create_busy_intervals; its predicate must stay the same as
+Dialect.long_chat). PostgreSQL only: the embedded SQLite default scans instead.
+"""
+
+from django.db import migrations
+
+CREATE = (
+    "CREATE INDEX IF NOT EXISTS chat_long_org_ended ON chats_chat (organization_id, ended_at) "
+    "WHERE (ended_at - requested_at) > INTERVAL '1 day'"
+)
+DROP = "DROP INDEX IF EXISTS chat_long_org_ended"
+
+
+def run(sql):
+    def apply(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+    return apply
+
+
+class Migration(migrations.Migration):
+    dependencies = [("chats", "0001_initial")]
+
+    operations = [migrations.RunPython(run(CREATE), run(DROP))]
