@@ -64,6 +64,8 @@ def check_text(value: str) -> str:
     """PostgreSQL text holds neither NUL nor lone surrogates (which JSON can smuggle in)."""
     if "\x00" in value:
         raise FieldError(NOT_TEXT)
+    if value.isascii():  # O(1) in CPython; ASCII has no surrogates
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -192,9 +194,10 @@ class Choice(Field):
         super().bind(model)
         self.labelled_choices = self.model_field.choices
         self.choices = [value for value, _label in self.labelled_choices]
+        self.choice_set = frozenset(self.choices)
 
     def parse(self, value):
-        if value not in self.choices or not isinstance(value, str):
+        if not isinstance(value, str) or value not in self.choice_set:
             raise FieldError(NOT_A_CHOICE % {"value": echo(value), "choices": ", ".join(self.choices)})
         return value
 

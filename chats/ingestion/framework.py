@@ -4,15 +4,21 @@
 entity's own rules), rejects duplicate keys and resolves references with one query per
 referenced model, collecting every problem as ``{"index", "field", "message"}``; any problem
 raises :class:`BulkValidationError` before anything is written. ``write_batch`` loads the
-existing rows with one query, upserts only new or changed rows with one
-``bulk_create(update_conflicts=True)``, replaces tag links of changed conversations, and marks
-the local days touched by the old and the new values dirty. Re-sending a batch therefore
-writes nothing and marks nothing.
+existing rows with one query, upserts only new or changed rows with one set-based statement
+(:mod:`chats.ingestion.sql`), replaces tag links of changed conversations, and marks the local
+days touched by the old and the new values dirty. Re-sending a batch therefore writes nothing
+and marks nothing.
+
+Hot path (bench/RESULTS.md "Bulk ingestion"): an item is parsed by walking its own keys over a
+prepared row of defaults; only an item with a problem is parsed again field by field, in the
+contract's order, to report every problem exactly. Rows are compared with the stored ones as
+tuples in column order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.api.errors import BulkValidationError
 from accounts.models import Organization
 from chats.ingestion.fields import REQUIRED, UNKNOWN_FIELD, Field, FieldError, Ref, TagNames, echo
-from chats.ingestion.sql import insert_rows, upsert_rows
+from chats.ingestion.sql import delete_by_keys, insert_rows, select_by_keys, upsert_rows
 from reports.freshness import mark_dirty
 
 MAX_ITEMS = 1000
@@ -98,6 +104,16 @@ class EntitySpec:
         self.columns = [f.attname for f in self.fields if f.attname] + list(self.extra_columns)
         self.update_columns = [c for c in self.columns if c != self.key]
         self.has_tags = any(isinstance(f, TagNames) for f in self.fields)
+        self.required = [f.name for f in self.fields if f.required]
+        # The row of an item that gives no field: every field's empty value, references unresolved.
+        self.empty_row: dict[str, Any] = {}
+        for f in self.fields:
+            self.empty_row[f.name] = f.empty
+            if isinstance(f, Ref) and f.attname:
+                self.empty_row[f.attname] = None
+        getter = operator.itemgetter(*self.columns)
+        self.values_of = getter if len(self.columns) > 1 else (lambda row: (getter(row),))
+        self.may_be_pending = any(f.same_batch for f in self.references)
 
     def load_context(self, ctx: BatchContext) -> None:
         """Load per-batch data into ``ctx.data`` (one query at most)."""
@@ -111,7 +127,32 @@ class EntitySpec:
         return set()
 
 
+def _parse_valid_item(spec: EntitySpec, item) -> tuple[dict, set[str]] | None:
+    """The row and given fields of an item without any problem; None at the first problem."""
+    if not isinstance(item, dict):
+        return None
+    by_name = spec.by_name
+    row = spec.empty_row.copy()
+    given = set()
+    for name, value in item.items():
+        f = by_name.get(name)
+        if f is None:
+            return None
+        if value is None:
+            continue
+        try:
+            row[name] = f.parse(value)
+        except FieldError:
+            return None
+        given.add(name)
+    for name in spec.required:
+        if name not in given:
+            return None
+    return row, given
+
+
 def _parse_item(spec: EntitySpec, item) -> tuple[dict | None, set[str], list[Problem]]:
+    """Every problem of one item, in the order of its unknown keys, then of the fields."""
     if not isinstance(item, dict):
         return None, set(), [(None, str(ITEM_NOT_AN_OBJECT))]
     problems: list[Problem] = [(echo(name), str(UNKNOWN_FIELD)) for name in item if name not in spec.by_name]
@@ -138,52 +179,59 @@ def _parse_item(spec: EntitySpec, item) -> tuple[dict | None, set[str], list[Pro
 def _resolve_references(spec: EntitySpec, rows: list[dict | None], ctx: BatchContext,
                         known_keys: frozenset[str]) -> dict[int, list[Problem]]:
     """Set each reference's pk (one query per referenced model and lookup); return problems."""
+    valid = [(index, row) for index, row in enumerate(rows) if row is not None]
     wanted: dict[tuple[type, str], set[str]] = defaultdict(set)
     extras: dict[tuple[type, str], set[str]] = defaultdict(set)
     for ref in spec.references:
         target = (ref.model, ref.lookup)
         extras[target].update(ref.extra)
-        for row in rows:
-            if row is None:
-                continue
-            value = row[ref.name]
-            if isinstance(value, tuple):  # tag names
-                wanted[target].update(value)
-            elif value is not None:
-                wanted[target].add(value)
+        name = ref.name
+        if isinstance(ref, TagNames):
+            for _index, row in valid:
+                wanted[target].update(row[name])
+        else:
+            wanted[target].update({row[name] for _index, row in valid})
     for target, keys in wanted.items():
+        keys.discard(None)
         model, lookup = target
         columns = tuple(sorted(extras[target]))
         ctx.extras[target] = columns
-        found = (
-            model.objects.for_org(ctx.organization)
-            .filter(**{f"{lookup}__in": keys})
-            .values_list(lookup, "pk", *columns)
-        )
+        found = select_by_keys(model, organization_id=ctx.organization.pk, key=lookup, keys=keys,
+                               columns=("pk", *columns))
         ctx.references[target] = {r[0]: r[1:] for r in found}
 
-    batch_keys = {row[spec.key] for row in rows if row is not None} | known_keys
+    batch_keys: set | None = None
     problems: dict[int, list[Problem]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        if row is None:
+    for ref in spec.references:
+        name, attname = ref.name, ref.attname
+        table = ctx.references.get((ref.model, ref.lookup), {})
+        entity = ref.model._meta.verbose_name
+        if isinstance(ref, TagNames):
+            for index, row in valid:
+                value = row[name]
+                if not value:
+                    continue
+                missing = [n for n in value if n not in table]
+                if missing:
+                    problems[index].extend((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": n}))
+                                           for n in missing)
+                row[name] = tuple(table[n][0] for n in value if n in table)
             continue
-        for ref in spec.references:
-            value = row[ref.name]
-            if value is None or value == ():
+        for index, row in valid:
+            value = row[name]
+            if value is None:
                 continue
-            table = ctx.references.get((ref.model, ref.lookup), {})
-            entity = ref.model._meta.verbose_name
-            if isinstance(value, tuple):
-                missing = [name for name in value if name not in table]
-                problems[index].extend((ref.name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": name}))
-                                       for name in missing)
-                row[ref.name] = tuple(table[name][0] for name in value if name in table)
-            elif value in table:
-                row[ref.attname] = table[value][0]
-            elif ref.same_batch and value in batch_keys:
-                row[ref.attname] = Pending(value)
-            else:
-                problems[index].append((ref.name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": value})))
+            found = table.get(value)
+            if found is not None:
+                row[attname] = found[0]
+                continue
+            if ref.same_batch:
+                if batch_keys is None:
+                    batch_keys = {r[spec.key] for _index, r in valid} | known_keys
+                if value in batch_keys:
+                    row[attname] = Pending(value)
+                    continue
+            problems[index].append((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": value})))
     return problems
 
 
@@ -217,8 +265,11 @@ def prepare_batch(*, organization: Organization, spec: EntitySpec, items: list,
     rows: list[dict | None] = []
     givens: list[set[str]] = []
     for index, item in enumerate(items):
-        row, given, item_problems = _parse_item(spec, item)
-        if item_problems:
+        parsed = _parse_valid_item(spec, item)
+        if parsed is not None:
+            row, given = parsed
+        else:
+            row, given, item_problems = _parse_item(spec, item)
             problems[index].extend(item_problems)
         rows.append(row)
         givens.append(given)
@@ -237,9 +288,12 @@ def prepare_batch(*, organization: Organization, spec: EntitySpec, items: list,
     spec.load_context(ctx)
     for index, ref_problems in _resolve_references(spec, rows, ctx, frozenset(known_keys)).items():
         problems[index].extend(ref_problems)
+    check = spec.check
     for index, row in enumerate(rows):
         if row is not None:
-            problems[index].extend(spec.check(row, givens[index], ctx))
+            found = list(check(row, givens[index], ctx))
+            if found:
+                problems[index].extend(found)
 
     details = [
         {"index": index, **({"field": f} if f else {}), "message": message}
@@ -255,57 +309,64 @@ def prepare_batch(*, organization: Organization, spec: EntitySpec, items: list,
 def write_batch(batch: PreparedBatch) -> IngestResult:
     """Upsert a validated batch; count created and updated items against the rows that existed."""
     spec, organization, rows = batch.spec, batch.organization, batch.rows
-    model_qs = spec.model.objects.for_org(organization)
-    keys = [row[spec.key] for row in rows]
+    key, columns, values_of = spec.key, spec.columns, spec.values_of
+    keys = [row[key] for row in rows]
+    # key -> (pk, *columns)
     existing = {
-        old[spec.key]: old
-        for old in model_qs.filter(**{f"{spec.key}__in": keys}).values("pk", *spec.columns)
+        old[0]: old[1:]
+        for old in select_by_keys(spec.model, organization_id=organization.pk, key=key, keys=keys,
+                                  columns=("pk", *columns))
     }
     old_tags: dict[int, frozenset[int]] = {}
     if spec.has_tags and existing:
         through, fk = spec.tag_link
         links = defaultdict(set)
-        for owner, tag in (
-            through.objects.for_org(organization)
-            .filter(**{f"{fk}__in": [old["pk"] for old in existing.values()]})
-            .values_list(fk, "tag_id")
-        ):
+        for owner, tag in select_by_keys(through, organization_id=organization.pk, key=fk,
+                                         keys=[old[0] for old in existing.values()], columns=("tag_id",)):
             links[owner].add(tag)
         old_tags = {owner: frozenset(tags) for owner, tags in links.items()}
 
-    upserts: list[dict] = []
+    upserts: list[tuple[dict, tuple]] = []
     tag_changes: list[dict] = []
     touched: list[dict] = []
+    has_tags = spec.has_tags
+    no_tags: frozenset[int] = frozenset()
     for row in rows:
-        values = {c: row[c] for c in spec.columns}
-        old = existing.get(row[spec.key])
-        changed = old is None or any(
-            isinstance(v, Pending) or old[c] != v for c, v in values.items()
-        )
-        tags_changed = spec.has_tags and frozenset(row["tags"]) != old_tags.get(old and old["pk"], frozenset())
+        values = values_of(row)
+        old = existing.get(row[key])
+        if old is None:
+            changed = True
+            tags_changed = has_tags and bool(row["tags"])
+        else:
+            # A Pending reference equals no stored value, so such a row always counts as changed.
+            changed = old[1:] != values
+            tags_changed = has_tags and frozenset(row["tags"]) != old_tags.get(old[0], no_tags)
         if changed:
-            upserts.append(row)
+            upserts.append((row, values))
         if tags_changed:
             tag_changes.append(row)
         if changed or tags_changed:
-            touched.append(values)
+            touched.append(row)  # the row holds every column by name
             if old is not None:
-                touched.append(old)
+                touched.append(dict(zip(columns, old[1:], strict=True)))
 
-    pks = {str(key): old["pk"] for key, old in existing.items()}
+    pks = {str(k): old[0] for k, old in existing.items()}
     if upserts:
-        columns = ["organization_id", *spec.columns]
+        org_pk = organization.pk
+        if spec.may_be_pending:
+            written = [(org_pk, *(None if isinstance(v, Pending) else v for v in values)) for _row, values in upserts]
+        else:
+            written = [(org_pk, *values) for _row, values in upserts]
         pks.update(upsert_rows(
-            spec.model, columns=columns, key=spec.key, update=spec.update_columns,
-            unique=["organization_id", spec.key],
-            rows=[[organization.pk, *(None if isinstance(row[c], Pending) else row[c] for c in spec.columns)]
-                  for row in upserts],
+            spec.model, columns=["organization_id", *columns], key=key, update=spec.update_columns,
+            unique=["organization_id", key], rows=written,
         ))
-        _resolve_pending(spec, organization, upserts, pks)
+        if spec.may_be_pending:
+            _resolve_pending(spec, organization, [row for row, _values in upserts], pks)
     if tag_changes:
         _replace_tags(spec, organization, tag_changes, pks, existing)
 
-    result = IngestResult(created=sum(key not in existing for key in keys))
+    result = IngestResult(created=sum(k not in existing for k in keys))
     result.updated = len(keys) - result.created
     result.dirty_days = spec.dirty_days(organization, touched)
     mark_dirty(organization=organization, days=result.dirty_days)
@@ -337,8 +398,7 @@ def _replace_tags(spec, organization, rows, pks, existing) -> None:
     through, fk = spec.tag_link
     owners = [pks[str(row[spec.key])] for row in rows]
     replaced = [pk for row, pk in zip(rows, owners, strict=True) if row[spec.key] in existing]
-    if replaced:
-        through.objects.for_org(organization).filter(**{f"{fk}__in": replaced}).delete()
+    delete_by_keys(through, organization_id=organization.pk, key=fk, keys=replaced)
     insert_rows(through, columns=["organization_id", fk, "tag_id"], rows=[
         (organization.pk, owner, tag) for row, owner in zip(rows, owners, strict=True) for tag in row["tags"]
     ])

@@ -1,4 +1,4 @@
-"""Set-based writes for ingestion: one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per batch.
+"""Set-based reads and writes for ingestion: one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per batch.
 
 Why not ``bulk_create(update_conflicts=True)``: it builds a model instance per row and prepares
 every value through the field API, and Django's psycopg cursor interpolates parameters into the
@@ -9,13 +9,19 @@ statement. Other backends (SQLite, the embedded default) get one multi-row ``INS
 both support ``ON CONFLICT … DO UPDATE`` and ``RETURNING``. Values pass through a column's
 ``get_db_prep_save`` only where the backend needs it (JSON on PostgreSQL; everything on SQLite,
 which stores datetimes as text).
+
+Reads by key (existing rows, references, tag links) send the keys as one array parameter
+(``= ANY(%s)``) rather than a 1,000-placeholder ``IN`` list that the driver must scan and Django
+must prepare value by value, and load timestamps with psycopg's C loader instead of Django's
+Python one (the values compare equal: both are aware datetimes of the same instant).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from django.db import connection
+from psycopg.types.datetime import TimestamptzLoader
 
 # Bind parameters per statement, under SQLite's 32,766 and PostgreSQL's 65,535.
 MAX_PARAMETERS = 30000
@@ -25,6 +31,64 @@ _POSTGRES_AS_IS = {
     "DecimalField", "EmailField", "FloatField", "ForeignKey", "IntegerField", "PositiveIntegerField",
     "PositiveSmallIntegerField", "SlugField", "SmallIntegerField", "TextField", "URLField",
 }
+
+
+def _column(model, name: str):
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+
+def _array(field) -> str:
+    """An array placeholder of the column's own type: the driver would pick the smallest type that
+    fits the values (``int2[]`` for small ids), and a cross-type comparison can miss the index."""
+    return f"%s::{field.db_type(connection)}[]"
+
+
+def select_by_keys(model, *, organization_id: int, key: str, keys: Collection, columns: Sequence[str]) -> list[tuple]:
+    """``(key, *columns)`` of the organization's rows whose ``key`` is one of ``keys``.
+
+    ``key`` and ``columns`` are field names or attnames (``"pk"`` allowed). Values are what
+    ``values_list`` would give.
+    """
+    if not keys:
+        return []
+    if connection.vendor != "postgresql":
+        return list(
+            model.objects.for_org(organization_id).filter(**{f"{key}__in": list(keys)}).values_list(key, *columns)
+        )
+    quote = connection.ops.quote_name
+    fields = [_column(model, name) for name in (key, *columns)]
+    sql = (
+        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(model._meta.db_table)}"
+        f" WHERE organization_id = %s AND {quote(fields[0].column)} = ANY({_array(fields[0])})"
+    )
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        cursor.execute(sql, [organization_id, list(keys)])
+        rows = cursor.fetchall()
+    converters = [(i, f) for i, f in enumerate(fields) if hasattr(f, "from_db_value")]  # JSON
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for i, f in converters:
+                row[i] = f.from_db_value(row[i], None, connection)
+        rows = [tuple(row) for row in rows]
+    return rows
+
+
+def delete_by_keys(model, *, organization_id: int, key: str, keys: Collection) -> None:
+    """Delete the organization's rows whose ``key`` is one of ``keys``."""
+    if not keys:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.for_org(organization_id).filter(**{f"{key}__in": list(keys)}).delete()
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(model._meta.db_table)} WHERE organization_id = %s"
+            f" AND {quote(_column(model, key).column)} = ANY({_array(_column(model, key))})",
+            [organization_id, list(keys)],
+        )
 
 
 def _preparers(model, columns: Sequence[str]) -> list[Callable | None]:
@@ -55,30 +119,48 @@ def _statements(model, columns: Sequence[str], rows: Sequence[Sequence], suffix:
         yield head + ", ".join([placeholder] * len(part)) + suffix, [v for row in part for v in row]
 
 
+def _prepared(model, columns, rows):
+    preparers = _preparers(model, columns)
+    if not any(preparers):
+        return rows
+    return (
+        [value if prep is None or value is None else prep(value) for prep, value in zip(preparers, row, strict=True)]
+        for row in rows
+    )
+
+
 def _copy_upsert(model, columns, rows, suffix) -> list[tuple]:
     """COPY rows into a temporary table shaped like the target's columns, then INSERT … SELECT."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     staging = quote(f"ingest_{model._meta.db_table}")
     names = ", ".join(quote(c) for c in columns)
-    preparers = _preparers(model, columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA")
+        # One round trip (no parameters: Django's client-side-binding cursor sends it as a simple query).
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {staging}; "
+            f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA"
+        )
         with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            if any(preparers):
-                for row in rows:
-                    copy.write_row([
-                        value if prep is None or value is None else prep(value)
-                        for prep, value in zip(preparers, row, strict=True)
-                    ])
-            else:
-                for row in rows:
-                    copy.write_row(row)
+            write_row = copy.write_row
+            for row in _prepared(model, columns, rows):
+                write_row(row)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}{suffix}")
-        returned = cursor.fetchall() if suffix else []
+        returned = cursor.fetchall()
         cursor.execute(f"DROP TABLE {staging}")
     return returned
+
+
+def _copy_insert(model, columns, rows) -> None:
+    """COPY straight into the table (plain inserts need no staging table)."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    ) as copy:
+        write_row = copy.write_row
+        for row in _prepared(model, columns, rows):
+            write_row(row)
 
 
 def _values_upsert(model, columns, rows, suffix) -> list[tuple]:
@@ -96,6 +178,9 @@ def _write(model, columns, rows, suffix, use_copy) -> list[tuple]:
         return []
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
+    if use_copy and not suffix:
+        _copy_insert(model, columns, rows)
+        return []
     return (_copy_upsert if use_copy else _values_upsert)(model, columns, rows, suffix)
 
 
