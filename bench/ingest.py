@@ -1,27 +1,42 @@
 """Bulk ingestion throughput: chats per second through ``POST /api/v1/chats/bulk`` against a
 PostgreSQL ``COPY`` of the same rows into the same table (the floor), in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hm_bench REDIS_URL=redis://127.0.0.1:6379/13 \\
-        .venv/bin/python bench/ingest.py --chats 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hm_ingest_bench REDIS_URL=redis://127.0.0.1:6379/13 \\
+        .venv/bin/python bench/ingest.py --chats 20000 [--http-clients 3 --http-workers 2]
 
-The API is called in-process through Django's test ``Client`` (the full middleware, DRF
-authentication, permission, parsing, validation and write path; no socket or WSGI server), 1,000
-chats a request. Request bodies are JSON-encoded before the clock starts: the client's encoding
-is not the server's work. Each chat has the usual fields, references to an agent, a team and a
-customer, and one or two tags; ``--messages N`` adds a message list of N messages to reduce.
-Snapshot rebuilds are enqueued to Redis (a worker's job), not run in the request.
+Two ways of calling the API, 1,000 chats a request, each followed by a re-send of the same
+batches (an idempotent no-op):
 
-The database is migrated first; the benchmark's two organizations are deleted at the end.
+- in-process: Django's test ``Client``, one process, one request at a time (the full
+  middleware, DRF authentication, permission, parsing, validation and write path; no socket or
+  WSGI server);
+- HTTP (``--http-clients N``, 0 to skip): the app served by gunicorn (``--http-workers``
+  sync workers, DEBUG=0) on a local port, N client processes posting the batches concurrently
+  over HTTP, as a deployment would receive them.
+
+Request bodies are JSON-encoded before the clock starts: the client's encoding is not the
+server's work. Each chat has the usual fields, references to an agent, a team and a customer,
+and one or two tags; ``--messages N`` adds a message list of N messages to reduce. Snapshot
+rebuilds are enqueued to Redis (a worker's job), not run in the request. Each mode writes into
+an organization of its own, so both insert the same 20,000 new chats.
+
+The database is migrated first; the benchmark's organizations are deleted at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
+import multiprocessing
 import os
 import random
+import shlex
+import socket
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,7 +56,7 @@ from django.test import Client  # noqa: E402
 
 from accounts.models import Agent, Organization, Team  # noqa: E402
 from accounts.services import api_key_create  # noqa: E402
-from chats.models import Chat, Customer, Tag  # noqa: E402
+from chats.models import Customer, Tag  # noqa: E402
 
 BATCH = 1000
 UTC = dt.UTC
@@ -114,6 +129,74 @@ def post_all(client: Client, bodies: list[bytes], auth: str) -> tuple[float, int
     return time.perf_counter() - started, created, updated, time.process_time() - cpu_started
 
 
+# --- HTTP mode: gunicorn and concurrent client processes ---------------------------------------
+
+_BODIES: list[bytes] = []  # set before the client processes fork; they post by index
+
+
+def _post_http(job: tuple[int, str, list[int]]) -> tuple[int, int]:
+    port, auth, indices = job
+    created = updated = 0
+    for i in indices:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        conn.request("POST", "/api/v1/chats/bulk", body=_BODIES[i],
+                     headers={"Content-Type": "application/json", "Authorization": auth})
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"bulk request failed: {response.status} {data[:500]!r}")
+        result = json.loads(data)
+        created += result["created"]
+        updated += result["updated"]
+    return created, updated
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """``gunicorn helpdesk_metrics.wsgi`` on a free local port, as in deployment (DEBUG=0)."""
+
+    def __init__(self, workers: int):
+        self.port = _free_port()
+        # Open for the server's lifetime (closed in stop()).
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+        env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "API_THROTTLE_RATE": ""}
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [str(gunicorn), "helpdesk_metrics.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+             "--timeout", "300"],
+            cwd=Path(__file__).resolve().parent.parent, env=env, stdout=self.log, stderr=self.log,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"gunicorn did not start; see {self.log.name}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+        os.unlink(self.log.name)
+
+
+def http_run(pool, port: int, auth: str, clients: int) -> tuple[float, int, int]:
+    """(wall seconds, created, updated): the batches split round-robin over the client processes."""
+    jobs = [(port, auth, list(range(c, len(_BODIES), clients))) for c in range(clients)]
+    started = time.perf_counter()
+    results = pool.map(_post_http, jobs)
+    return time.perf_counter() - started, sum(r[0] for r in results), sum(r[1] for r in results)
+
+
 COPY_COLUMNS = [
     "organization_id", "external_id", "requested_at", "accepted_at", "first_response_at", "ended_at", "closed_at",
     "agent_id", "first_agent_id", "team_id", "customer_id", "channel", "initiated_by", "outcome", "missed_reason",
@@ -153,7 +236,8 @@ def copy_baseline(org: Organization, items: list[dict], messages: int) -> float:
         with cursor.cursor.copy(f"COPY chats_chat ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        ids = dict(Chat.objects.for_org(org).values_list("external_id", "pk"))
+        cursor.execute("SELECT external_id, id FROM chats_chat WHERE organization_id = %s", [org.pk])
+        ids = dict(cursor.fetchall())
         with cursor.cursor.copy("COPY chats_chattag (organization_id, chat_id, tag_id) FROM STDIN") as copy:
             for item in items:
                 for name in item["tags"]:
@@ -173,39 +257,79 @@ def timed(run, profile_path: str | None, *args):
     return result
 
 
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
+    global _BODIES
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chats", type=int, default=20000)
     parser.add_argument("--messages", type=int, default=0, help="messages per answered chat (0: counts given)")
-    parser.add_argument("--profile", help="write cProfiles of the API runs to this file (and FILE.resend)")
+    parser.add_argument("--profile", help="write cProfiles of the in-process API runs to this file (and FILE.resend)")
+    parser.add_argument("--http-clients", type=int, default=3, help="client processes for the HTTP mode (0: skip it)")
+    parser.add_argument("--http-workers", type=int, default=2, help="gunicorn sync workers for the HTTP mode")
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
         raise SystemExit("DATABASE_URL must point to PostgreSQL")
+    print("command:", shlex.join(["bench/ingest.py", *sys.argv[1:]]))
+    print(f"load average at the start: {load()}")
     call_command("migrate", verbosity=0)
     api_org, copy_org = make_org("bench-ingest-api"), make_org("bench-ingest-copy")
+    http_org = make_org("bench-ingest-http") if args.http_clients else None
     _, raw = api_key_create(organization=api_org, name="bench", scopes={"read", "write"})
     items = generate(args.chats, args.messages)
-    bodies = [json.dumps({"items": items[i:i + BATCH]}).encode() for i in range(0, len(items), BATCH)]
+    _BODIES = [json.dumps({"items": items[i:i + BATCH]}).encode() for i in range(0, len(items), BATCH)]
+    bodies = _BODIES
     client = Client()
     auth = f"Bearer {raw}"
     # Warm up (imports, middleware, first connection) outside the clock.
     client.post("/api/v1/teams/bulk", {"items": [{"external_id": "t-0", "name": "T0"}]},
                 content_type="application/json", HTTP_AUTHORIZATION=auth)
 
+    n = args.chats
     api_s, created, _, api_cpu = timed(post_all, args.profile, client, bodies, auth)
     resend_s, _, updated, resend_cpu = timed(post_all, args.profile and f"{args.profile}.resend", client, bodies, auth)
+    assert created == n and updated == n, (created, updated)
+
+    http_s = http_resend_s = None
+    if http_org is not None:
+        _, http_raw = api_key_create(organization=http_org, name="bench", scopes={"read", "write"})
+        http_auth = f"Bearer {http_raw}"
+        connection.close()  # the client processes fork; they never use the database
+        server = Gunicorn(args.http_workers)
+        try:
+            with multiprocessing.get_context("fork").Pool(args.http_clients) as pool:
+                # Warm every worker (first request: imports, connection) with a one-team batch each.
+                team = json.dumps({"items": [{"external_id": "t-0", "name": "T0"}]}).encode()
+                for _ in range(2 * args.http_workers):
+                    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+                    c.request("POST", "/api/v1/teams/bulk", body=team,
+                              headers={"Content-Type": "application/json", "Authorization": http_auth})
+                    c.getresponse().read()
+                    c.close()
+                http_s, created, _ = http_run(pool, server.port, http_auth, args.http_clients)
+                http_resend_s, _, updated = http_run(pool, server.port, http_auth, args.http_clients)
+                assert created == n and updated == n, (created, updated)
+        finally:
+            server.stop()
+
     copy_s = copy_baseline(copy_org, items, args.messages)
 
-    assert created == args.chats and updated == args.chats, (created, updated)
-    n = args.chats
     print(f"chats: {n:,} in {len(bodies)} requests of {BATCH:,}; messages per answered chat: {args.messages}")
-    print(f"API insert:          {api_s:7.2f} s  {n / api_s:9,.0f} chats/s  (web process CPU {api_cpu:.2f} s)")
-    print(f"API re-send (no-op): {resend_s:7.2f} s  {n / resend_s:9,.0f} chats/s  (web process CPU {resend_cpu:.2f} s)")
-    print(f"COPY baseline:       {copy_s:7.2f} s  {n / copy_s:9,.0f} chats/s")
-    print(f"API insert / COPY time ratio: {api_s / copy_s:.1f}x")
+    print(f"in-process insert:    {api_s:7.2f} s  {n / api_s:9,.0f} chats/s  (web process CPU {api_cpu:.2f} s)")
+    print(f"in-process re-send:   {resend_s:7.2f} s  {n / resend_s:9,.0f} chats/s  (web process CPU {resend_cpu:.2f} s)")
+    if http_s is not None:
+        how = f"gunicorn -w {args.http_workers}, {args.http_clients} client processes"
+        print(f"HTTP insert:          {http_s:7.2f} s  {n / http_s:9,.0f} chats/s  ({how})")
+        print(f"HTTP re-send:         {http_resend_s:7.2f} s  {n / http_resend_s:9,.0f} chats/s")
+    print(f"COPY floor:           {copy_s:7.2f} s  {n / copy_s:9,.0f} chats/s")
+    print(f"insert time / COPY time: in-process {api_s / copy_s:.2f}x"
+          + (f", HTTP {http_s / copy_s:.2f}x" if http_s is not None else ""))
+    print(f"load average at the end: {load()}")
 
-    Organization.objects.filter(slug__in=[api_org.slug, copy_org.slug]).delete()
+    Organization.objects.filter(slug__in=[o.slug for o in (api_org, copy_org, http_org) if o]).delete()
     from helpdesk_metrics.celery import app
 
     app.control.purge()  # the snapshot rebuilds the run enqueued; no worker consumes them here

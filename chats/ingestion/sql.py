@@ -141,7 +141,7 @@ def _copy_upsert(model, columns, rows, suffix) -> list[tuple]:
             f"DROP TABLE IF EXISTS {staging}; "
             f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
             write_row = copy.write_row
             for row in _prepared(model, columns, rows):
                 write_row(row)
@@ -155,7 +155,8 @@ def _copy_insert(model, columns, rows) -> None:
     """COPY straight into the table (plain inserts need no staging table)."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(
+    # The driver's own errors (e.g. a unique violation) reach callers as Django's.
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
         f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
     ) as copy:
         write_row = copy.write_row
