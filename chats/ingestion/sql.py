@@ -76,7 +76,8 @@ def select_by_keys(model, *, organization_id: int, key: str, keys: Collection, c
 
 
 def delete_by_keys(model, *, organization_id: int, key: str, keys: Collection) -> None:
-    """Delete the organization's rows whose ``key`` is one of ``keys``."""
+    """Delete the organization's rows whose ``key`` is one of ``keys``. For link tables (tags of
+    a conversation): on PostgreSQL it is one plain DELETE, without Django's cascade collection."""
     if not keys:
         return
     if connection.vendor != "postgresql":
