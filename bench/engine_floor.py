@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reports.histogram import bucket_sql
+from reports.builders import pg_json_object_agg
+from reports.histogram import bucket_key_sql, bucket_sql
 
 GROUPING_DIMS = ("hour", "agent_dim", "team_dim", "channel_dim")
 DIM_TYPES = {"hour": "int", "agent_dim": "bigint", "team_dim": "bigint", "channel_dim": "text"}
@@ -26,6 +27,10 @@ DIM_TYPES = {"hour": "int", "agent_dim": "bigint", "team_dim": "bigint", "channe
 
 def _secs(later: str, earlier: str) -> str:
     return f"EXTRACT(EPOCH FROM ({later} - {earlier}))::float8"
+
+
+# A group's histogram: integer buckets counted, keyed as stored, assembled as the builder does.
+HIST = pg_json_object_agg(bucket_key_sql("bk"), "n")
 
 
 def _local(ts: str) -> str:
@@ -51,7 +56,7 @@ def _statement(rows_sql: str, counts: dict, sums: dict, durations: dict, dims: t
         f"hc AS (SELECT {keys}, m.metric, {bucket_sql('m.v')} AS bk, COUNT(*) AS n "
         f"FROM r CROSS JOIN LATERAL (VALUES {values}) AS m(metric, v) WHERE m.v IS NOT NULL "
         f"GROUP BY GROUPING SETS ({', '.join(['(day, metric, bk)'] + [f'(day, {d}, metric, bk)' for d in dims])}))",
-        f"hm AS (SELECT g, day, {gcols}, metric, jsonb_object_agg(bk, n) AS h FROM hc GROUP BY g, day, {gcols}, metric)",
+        f"hm AS (SELECT g, day, {gcols}, metric, {HIST} AS h FROM hc GROUP BY g, day, {gcols}, metric)",
         f"hj AS (SELECT g, day, {gcols}, jsonb_object_agg(metric, h) AS hists FROM hm GROUP BY g, day, {gcols})",
     ] if durations else []
     if not durations:
@@ -70,7 +75,7 @@ def _statement(rows_sql: str, counts: dict, sums: dict, durations: dict, dims: t
                 f"tc AS (SELECT day, tag_dim, m.metric, {bucket_sql('m.v')} AS bk, COUNT(*) AS n "
                 f"FROM rt CROSS JOIN LATERAL (VALUES {values}) AS m(metric, v) WHERE m.v IS NOT NULL "
                 "GROUP BY day, tag_dim, metric, bk)",
-                "tm AS (SELECT day, tag_dim, metric, jsonb_object_agg(bk, n) AS h FROM tc GROUP BY day, tag_dim, metric)",
+                f"tm AS (SELECT day, tag_dim, metric, {HIST} AS h FROM tc GROUP BY day, tag_dim, metric)",
                 "tj AS (SELECT day, tag_dim, jsonb_object_agg(metric, h) AS hists FROM tm GROUP BY day, tag_dim)",
             ]
             select += " UNION ALL SELECT ta.*, tj.hists FROM ta LEFT JOIN tj USING (day, tag_dim)"

@@ -109,6 +109,12 @@ def step_labels(first: dt.date, last: dt.date, tz) -> list[tuple[int, dt.date, i
     return out
 
 
+def pg_json_object_agg(key: str, value: str) -> str:
+    """PostgreSQL: a JSON object of a group's (text key, number) pairs, assembled as text and
+    cast once per group (several times faster than jsonb_object_agg)."""
+    return f"""('{{' || string_agg('"' || {key} || '":' || {value}, ',') || '}}')::jsonb"""
+
+
 # --- dialect ------------------------------------------------------------------------------
 
 class Dialect:
@@ -135,11 +141,7 @@ class Dialect:
         return f"julianday({later}) <= julianday({earlier}) + ({seconds_sql}) / 86400.0"
 
     def json_object_agg(self, key: str, value: str) -> str:
-        """A JSON object of a group's (text key, number) pairs. On PostgreSQL assembled as text
-        and cast once per group, several times faster than jsonb_object_agg."""
-        if self.pg:
-            return f"""('{{' || string_agg('"' || {key} || '":' || {value}, ',') || '}}')::jsonb"""
-        return f"json_group_object({key}, {value})"
+        return pg_json_object_agg(key, value) if self.pg else f"json_group_object({key}, {value})"
 
     def true(self, expr: str) -> str:
         return expr if self.pg else f"({expr} = 1)"
@@ -752,12 +754,13 @@ class Builder:
             unpivot(BASE_TABLE, ["day", "hour", *DIM_COLUMNS.values()]),
             unpivot(TAGS_TABLE, ["day", "tag_dim"]) if source.supports("tag") else "",
             extra=("base.metric", "base.bk"))
-        hists = ", ".join(f"CASE WHEN metric = {i} THEN {d.json_object_agg(bucket_key_sql('bk'), 'n')} END"
-                          for i, name in enumerate(source.durations))
+        # One JSON object per group and duration, then placed in that duration's column.
+        hists = ", ".join(f"CASE WHEN metric = {i} THEN h END" for i in range(len(source.durations)))
         columns = ", ".join(f"{name}_hist" for name in source.durations)
         cur.execute(f"INSERT INTO {PARTS_TABLE} (grain, day, hour, dim, dim_text, {columns}) "
-                    f"SELECT grain, day, hour, dim, dim_text, {hists} FROM ({counts}) hc "
-                    "GROUP BY grain, day, hour, dim, dim_text, metric")
+                    f"SELECT grain, day, hour, dim, dim_text, {hists} FROM ("
+                    f"SELECT grain, day, hour, dim, dim_text, metric, {d.json_object_agg(bucket_key_sql('bk'), 'n')} AS h "
+                    f"FROM ({counts}) hc GROUP BY grain, day, hour, dim, dim_text, metric) hm")
 
     def run_source(self, cur, source: Source, slots: list[Slot]) -> None:
         self._create_base(cur, source, slots)
