@@ -105,6 +105,74 @@ class HourSnapshot(SnapshotComponents):
         ]
 
 
+# --- monthly roll-ups (reports.rollups) -------------------------------------------------------
+# Per (organization, local calendar month[, dimension]): the sum of every additive component of
+# that month's day rows of the same grain, refreshed from the day snapshots inside the
+# transaction that writes them. The org grain also holds the month's merged histograms; the
+# dimension grains hold sums only (merging their histograms for a month costs too much on every
+# late-data rebuild: see reports/rollups.py), so their percentiles still come from day rows.
+
+def _month_fields(histograms: bool) -> dict:
+    fields = _component_fields()
+    if not histograms:
+        for name in C.HISTOGRAMS:
+            del fields[name]
+    return {
+        "__module__": __name__,
+        "month": models.DateField(_("first day of the local month")),
+        "built_at": models.DateTimeField(_("newest day built")),
+        "Meta": type("Meta", (OrgScopedModel.Meta,), {"abstract": True}),
+        **fields,
+    }
+
+
+MonthComponents = type("MonthComponents", (OrgScopedModel,), _month_fields(histograms=True))
+MonthSums = type("MonthSums", (OrgScopedModel,), _month_fields(histograms=False))
+
+
+class MonthSnapshot(MonthComponents):
+    """Organization × local month: the sum of its DaySnapshot rows, histograms merged."""
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "month"], name="roll_month_uniq")]
+
+
+class AgentMonthSnapshot(MonthSums):
+    """Organization × month × agent: the sum of its AgentDaySnapshot rows (no histograms)."""
+
+    agent = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "month", "agent"], name="roll_agent_uniq")]
+
+
+class TeamMonthSnapshot(MonthSums):
+    """Organization × month × team: the sum of its TeamDaySnapshot rows (no histograms)."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "month", "team"], name="roll_team_uniq")]
+
+
+class ChannelMonthSnapshot(MonthSums):
+    """Organization × month × channel: the sum of its ChannelDaySnapshot rows (no histograms)."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "month", "channel"], name="roll_channel_uniq")]
+
+
+class TagMonthSnapshot(MonthSums):
+    """Organization × month × tag: the sum of its TagDaySnapshot rows (no histograms)."""
+
+    tag = models.ForeignKey("chats.Tag", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "month", "tag"], name="roll_tag_uniq")]
+
+
 class SlaMetric(models.TextChoices):
     CHAT_FIRST_RESPONSE = "chat_first_response", _("Chat first response")
     CHAT_WAIT = "chat_wait", _("Chat wait (pickup)")

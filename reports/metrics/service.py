@@ -7,7 +7,9 @@ average of daily averages.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from reports import components as C
 from reports.builders import local_midnight
 from reports.metrics.base import ALL_BREAKDOWNS, DIMENSION_BREAKDOWNS, REGISTRY, Totals
 from reports.models import DirtyDay, HourSnapshot
+from reports.rollups import ROLLUPS, month_start, rollup_has_histograms, split_range
 from reports.snapshots import GRAIN_MODELS
 
 MAX_RANGE_DAYS = 3 * 366
@@ -106,52 +109,105 @@ def _choose_grain(group_by: str | None, filters: dict[str, list]) -> str:
 # --- reading snapshots ----------------------------------------------------------------------
 
 class SnapshotReader:
+    """Reads one grain's snapshots for ranges of local days. Whole calendar months come from
+    the monthly roll-ups (reports.rollups: sums for every grain but the hour one, histograms
+    for the org grain), the days around them from the day rows, so a long range costs about
+    the same whatever the volume behind it."""
+
+    use_rollups = True  # False: day rows only (the reference the roll-ups are tested against)
+
     def __init__(self, organization: Organization, grain: str, dim_values: list | None):
         self.org = organization
         self.grain = grain
         self.model, self.dim_field = GRAIN_MODELS[grain]
+        self.month_model = ROLLUPS[grain][1] if grain in ROLLUPS and self.use_rollups else None
         self.dim_values = dim_values
 
-    def queryset(self, rng: DateRange, *, up_to_last: bool = False):
-        qs = self.model.objects.for_org(self.org)
-        qs = qs.filter(day__lte=rng.last) if up_to_last else qs.filter(day__gte=rng.first, day__lte=rng.last)
+    def _filtered(self, qs):
         if self.dim_values is not None and self.dim_field not in (None, "hour"):
             qs = qs.filter(**{f"{self.dim_field}__in": self.dim_values})
         return qs
 
-    def sums(self, rng: DateRange, group_fields: tuple[str, ...] = ()) -> dict[tuple, dict]:
-        """{group key: {component: sum}}; the key is () without grouping."""
-        qs = self.queryset(rng)
-        aggregates = {name: Sum(name) for name in C.ADDITIVE}
-        if not group_fields:
-            return {(): qs.aggregate(**aggregates)}
-        rows = qs.values(*group_fields).annotate(**aggregates).order_by()
-        return {tuple(r[f] for f in group_fields): r for r in rows}
+    def parts(self, first: dt.date | None, last: dt.date, *, histograms: bool = False) -> list[tuple]:
+        """(model, date field, first, last) pieces covering first..last (first None: from the
+        beginning): the roll-up for the whole months inside, the day rows for the rest.
+        ``histograms``: only where the roll-up holds them."""
+        month_model = self.month_model
+        if month_model is None or (histograms and not rollup_has_histograms(month_model)):
+            return [(self.model, "day", first, last)]
+        if first is None:  # every day before last + 1: all months before its month, then its days
+            end = month_start(last + dt.timedelta(days=1))
+            out = [(month_model, "month", None, end - dt.timedelta(days=1))]
+            if end <= last:
+                out.append((self.model, "day", end, last))
+            return out
+        months, day_ranges = split_range(first, last)
+        out = [(self.model, "day", lo, hi) for lo, hi in day_ranges]
+        if months:
+            out.append((month_model, "month", *months))
+        return out
 
-    def histograms(self, rng: DateRange, durations: tuple[str, ...], group_field: str | None = None) -> dict:
-        """{group key: {duration: merged histogram}}, merged in SQL."""
+    def _queryset(self, model, field: str, first: dt.date | None, last: dt.date):
+        qs = model.objects.for_org(self.org).filter(**{f"{field}__lte": last})
+        if first is not None:
+            qs = qs.filter(**{f"{field}__gte": first})
+        return self._filtered(qs)
+
+    def queryset(self, rng: DateRange, *, up_to_last: bool = False):
+        """Day rows only."""
+        qs = self.model.objects.for_org(self.org)
+        qs = qs.filter(day__lte=rng.last) if up_to_last else qs.filter(day__gte=rng.first, day__lte=rng.last)
+        return self._filtered(qs)
+
+    def sums(self, rng: DateRange, group_fields: tuple[str, ...] = (), *, by_month: bool = False) -> dict[tuple, dict]:
+        """{group key: {component: sum}}; the key is () without grouping. Grouped by "day", the
+        day rows are read, unless ``by_month``: then whole months come keyed by their 1st."""
+        aggregates = {name: Sum(name) for name in C.ADDITIVE}
+        if "day" in group_fields and not by_month:
+            pieces = [(self.model, "day", rng.first, rng.last)]
+        else:
+            pieces = self.parts(rng.first, rng.last)
+        out: dict[tuple, dict] = {}
+        for model, field, first, last in pieces:
+            qs = self._queryset(model, field, first, last)
+            if not group_fields:
+                _add(out.setdefault((), {}), qs.aggregate(**aggregates))
+                continue
+            fields = tuple(field if f == "day" else f for f in group_fields)
+            for r in qs.values(*fields).annotate(**aggregates).order_by():
+                _add(out.setdefault(tuple(r[f] for f in fields), {}), r)
+        return out or ({(): {}} if not group_fields else {})
+
+    def histograms(self, rng: DateRange, durations: tuple[str, ...], group_field: str | None = None,
+                   *, by_month: bool = False) -> dict:
+        """{group key: {duration: merged histogram}}, merged in SQL. Grouped by "day", from day
+        rows, unless ``by_month`` (whole months keyed by their 1st)."""
         if not durations:
             return {}
-        table = self.model._meta.db_table
+        if self.dim_values is not None and self.dim_field not in (None, "hour") and not self.dim_values:
+            return {}
+        if group_field == "day" and not by_month:
+            pieces = [(self.model, "day", rng.first, rng.last)]
+        else:
+            pieces = self.parts(rng.first, rng.last, histograms=True)
         each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
-        group_sql = f"s.{group_field}" if group_field else "NULL"
-        where, params = ["s.organization_id = %s", "s.day >= %s", "s.day <= %s"], [self.org.pk, rng.first, rng.last]
-        if self.dim_values is not None and self.dim_field not in (None, "hour"):
-            if not self.dim_values:
-                return {}
-            where.append(f"s.{self.dim_field} IN ({', '.join(['%s'] * len(self.dim_values))})")
-            params += list(self.dim_values)
         parts, all_params = [], []
-        for name in durations:
-            group_by = f"{group_sql}, j.key" if group_field else "j.key"
-            parts.append(
-                f"SELECT {group_sql} AS g, '{name}' AS metric, j.key AS b, SUM(CAST(j.value AS BIGINT)) AS n "
-                f"FROM {table} s, {each}(s.{name}_hist) j WHERE {' AND '.join(where)} GROUP BY {group_by}"
-            )
-            all_params += params
+        for model, field, first, last in pieces:
+            table = model._meta.db_table
+            group_sql = f"s.{field if group_field == 'day' else group_field}" if group_field else "NULL"
+            where = ["s.organization_id = %s", f"s.{field} >= %s", f"s.{field} <= %s"]
+            params = [self.org.pk, first, last]
+            if self.dim_values is not None and self.dim_field not in (None, "hour"):
+                where.append(f"s.{self.dim_field} IN ({', '.join(['%s'] * len(self.dim_values))})")
+                params += list(self.dim_values)
+            for name in durations:
+                parts.append(f"SELECT {group_sql} AS g, '{name}' AS metric, j.key AS b, CAST(j.value AS BIGINT) AS n "
+                             f"FROM {table} s, {each}(s.{name}_hist) j WHERE {' AND '.join(where)}")
+                all_params += params
+        sql = f"SELECT u.g, u.metric, u.b, SUM(u.n) FROM ({' UNION ALL '.join(parts)}) u GROUP BY u.g, u.metric, u.b"
         result: dict = defaultdict(lambda: defaultdict(dict))
         with connection.cursor() as cur:
-            cur.execute(" UNION ALL ".join(parts), all_params)
+            cur.execute(sql, all_params)
             for g, metric, bucket, n in cur.fetchall():
                 key = (_as_key(g),) if group_field else ()
                 result[key][metric][bucket] = int(n)
@@ -159,14 +215,32 @@ class SnapshotReader:
 
     def backlog_before(self, day: dt.date) -> dict:
         """{dimension key or (): created − resolved} over every day before ``day``."""
-        qs = self.model.objects.for_org(self.org).filter(day__lt=day)
-        if self.dim_values is not None and self.dim_field not in (None, "hour"):
-            qs = qs.filter(**{f"{self.dim_field}__in": self.dim_values})
-        if self.dim_field in (None, "hour"):
-            r = qs.aggregate(c=Sum("tickets_created"), r=Sum("tickets_resolved"))
-            return {(): (r["c"] or 0) - (r["r"] or 0)}
-        rows = qs.values(self.dim_field).annotate(c=Sum("tickets_created"), r=Sum("tickets_resolved")).order_by()
-        return {(r[self.dim_field],): (r["c"] or 0) - (r["r"] or 0) for r in rows}
+        by_dimension = self.dim_field not in (None, "hour")
+        out: dict = defaultdict(int)
+        for model, field, first, last in self.parts(None, day - dt.timedelta(days=1)):
+            qs = self._queryset(model, field, first, last)
+            if not by_dimension:
+                r = qs.aggregate(c=Sum("tickets_created"), r=Sum("tickets_resolved"))
+                out[()] += (r["c"] or 0) - (r["r"] or 0)
+                continue
+            rows = qs.values(self.dim_field).annotate(c=Sum("tickets_created"), r=Sum("tickets_resolved")).order_by()
+            for r in rows:
+                out[(r[self.dim_field],)] += (r["c"] or 0) - (r["r"] or 0)
+        return dict(out) if by_dimension else {(): out[()]}
+
+    def dimension_values_where(self, rng: DateRange, **conditions) -> set:
+        """The dimension values with a row matching ``conditions`` in the range."""
+        found = set()
+        for model, field, first, last in self.parts(rng.first, rng.last):
+            found.update(self._queryset(model, field, first, last).filter(**conditions)
+                         .values_list(self.dim_field, flat=True).distinct())
+        return found
+
+    def built_at(self, rng: DateRange):
+        """When the newest snapshot row of the range was built (a roll-up carries its days')."""
+        stamps = [self._queryset(model, field, first, last).aggregate(at=Max("built_at"))["at"]
+                  for model, field, first, last in self.parts(rng.first, rng.last)]
+        return max((s for s in stamps if s is not None), default=None)
 
 
 def _as_key(value):
@@ -234,11 +308,8 @@ class _Computation:
     def extras(self, rng: DateRange) -> dict:
         extra: dict = {"dimension": self.grain if self.grain in DIMENSION_BREAKDOWNS else None}
         if "chats_total" in self.metric_ids and self.grain == "org":
-            agent_model, _ = GRAIN_MODELS["agent"]
-            extra["answering_agents"] = (
-                agent_model.objects.for_org(self.org).filter(day__gte=rng.first, day__lte=rng.last, chats_answered__gt=0)
-                .values("agent_id").distinct().count()
-            )
+            agents = SnapshotReader(self.org, "agent", None)
+            extra["answering_agents"] = len(agents.dimension_values_where(rng, chats_answered__gt=0))
         if "backlog" in self.needs:
             extra["backlog"] = int(sum(self.reader.backlog_before(rng.last + dt.timedelta(days=1)).values()))
         if "channels" in self.needs:
@@ -265,7 +336,16 @@ class _Computation:
 
     def totals(self, rng: DateRange) -> Totals:
         values = self.reader.sums(rng)[()]
-        hists = self.reader.histograms(rng, self.durations).get((), {})
+        if rng == self.rng and self.group_by in DIMENSION_BREAKDOWNS:
+            # The same rows as the groups': merge their histograms rather than read them twice.
+            hists: dict = {}
+            for group in self.dimension_histograms().values():
+                for d, hist in group.items():
+                    target = hists.setdefault(d, {})
+                    for b, n in hist.items():
+                        target[b] = target.get(b, 0) + n
+        else:
+            hists = self.reader.histograms(rng, self.durations).get((), {})
         return Totals(values, hists, self.hours(rng), self.org.min_sample_size, self.extras(rng))
 
     def groups(self) -> list[dict]:
@@ -278,7 +358,7 @@ class _Computation:
     def dimension_groups(self) -> list[dict]:
         field = self.reader.dim_field
         sums = self.reader.sums(self.rng, (field,))
-        hists = self.reader.histograms(self.rng, self.durations, field)
+        hists = self.dimension_histograms()
         backlog = self.reader.backlog_before(self.rng.last + dt.timedelta(days=1)) if "backlog" in self.needs else {}
         hours = self.hours(self.rng)
         labels = self.dimension_labels(field, [k[0] for k in sums])
@@ -291,6 +371,10 @@ class _Computation:
             out.append({"key": labels[key[0]][0], "label": labels[key[0]][1], "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: str(g["label"]).lower())
 
+    @functools.cache  # noqa: B019 (one computation, one compute() call)
+    def dimension_histograms(self) -> dict:
+        return self.reader.histograms(self.rng, self.durations, self.reader.dim_field)
+
     def dimension_labels(self, field: str, ids: list) -> dict:
         if field == "channel":
             return {v: (v, str(Channel(v).label)) for v in ids}
@@ -300,7 +384,8 @@ class _Computation:
 
     def time_groups(self) -> list[dict]:
         fields = ("day", "hour") if self.group_by == "hour" else ("day",)
-        day_sums = self.reader.sums(self.rng, fields)
+        by_month = self.group_by == "month"  # whole months straight from the roll-ups
+        day_sums = self.reader.sums(self.rng, fields, by_month=by_month)
         # Histograms by day (or day+hour through the hour grain) merged into the time buckets.
         merged_values: dict[str, dict] = {}
         key_days: dict[str, list[dt.date]] = defaultdict(list)
@@ -313,18 +398,18 @@ class _Computation:
         for gk, values in day_sums.items():
             key = _time_key(self.org, self.group_by, *gk)
             _add(merged_values.setdefault(key, {}), values)
-        hists = self._time_histograms()
-        backlog = self._running_backlog() if "backlog" in self.needs else {}
+        hists = self._time_histograms(by_month)
+        backlog = self._running_backlog(day_sums) if "backlog" in self.needs else None
         out = []
         for key, values in merged_values.items():
             hours = 1.0 if self.group_by == "hour" else sum(day_hours(self.org, d) for d in key_days[key])
             last_day = max(key_days[key])
-            extra = {"dimension": None, "backlog": backlog.get(last_day)}
+            extra = {"dimension": None, "backlog": backlog(last_day) if backlog else None}
             totals = Totals(values, hists.get(key, {}), hours, self.org.min_sample_size, extra)
             out.append({"key": key, "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: g["key"])
 
-    def _time_histograms(self) -> dict:
+    def _time_histograms(self, by_month: bool) -> dict:
         if not self.durations:
             return {}
         if self.group_by == "hour":
@@ -338,7 +423,7 @@ class _Computation:
                     for b, n in (row[f"{d}_hist"] or {}).items():
                         target[b] = target.get(b, 0) + n
             return by_day
-        per_day = self.reader.histograms(self.rng, self.durations, "day")
+        per_day = self.reader.histograms(self.rng, self.durations, "day", by_month=by_month)
         merged: dict = defaultdict(dict)
         for (day,), hists in per_day.items():
             key = _time_key(self.org, self.group_by, day)
@@ -348,22 +433,27 @@ class _Computation:
                     target[b] = target.get(b, 0) + n
         return merged
 
-    def _running_backlog(self) -> dict[dt.date, int]:
-        running = sum(self.reader.backlog_before(self.rng.first).values())
-        per_day = self.reader.sums(self.rng, ("day",))
-        daily: dict[dt.date, float] = defaultdict(float)
-        for (day, *_rest), values in per_day.items():
-            daily[day] += (values.get("tickets_created") or 0) - (values.get("tickets_resolved") or 0)
-        out = {}
-        for day in self.rng.each_day():
-            running += daily.get(day, 0)
-            out[day] = int(running)
-        return out
+    def _running_backlog(self, day_sums: dict):
+        """The open-ticket backlog at the end of a day of the range, as a function. ``day_sums``
+        are keyed by date first: a day, or a whole month's 1st for its roll-up (that month is
+        only ever asked about at its end)."""
+        base = sum(self.reader.backlog_before(self.rng.first).values())
+        net: dict[dt.date, float] = defaultdict(float)
+        for (day, *_rest), values in day_sums.items():
+            net[day] += (values.get("tickets_created") or 0) - (values.get("tickets_resolved") or 0)
+        dates = sorted(net)
+        running, total = [], base
+        for day in dates:
+            total += net[day]
+            running.append(total)
+
+        def at(day: dt.date) -> int:
+            i = bisect.bisect_right(dates, day)
+            return int(running[i - 1] if i else base)
+        return at
 
     def data_as_of(self):
-        model, _ = GRAIN_MODELS[self.grain]
-        return model.objects.for_org(self.org).filter(day__gte=self.rng.first, day__lte=self.rng.last).aggregate(
-            at=Max("built_at"))["at"]
+        return SnapshotReader(self.org, self.grain, None).built_at(self.rng)
 
 
 def compute(
