@@ -28,7 +28,7 @@ from chats.models import (
     TicketTag,
     WebsiteTraffic,
 )
-from reports.freshness import chat_days, local_days, mark_dirty
+from reports.freshness import canned_use_days, chat_days, customer_days, local_days, mark_dirty
 
 
 class DirtyDaysAdminMixin:
@@ -99,12 +99,16 @@ class TaggedAdmin(OrgAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(OrgAdmin):
+class CustomerAdmin(DirtyDaysAdminMixin, OrgAdmin):
     list_display = ["external_id", "name", "segment", "acquired_at", "churned_at", "organization"]
     list_filter = ["organization", "segment"]
     search_fields = ["external_id", "name", "email"]
     date_hierarchy = "acquired_at"
     raw_id_fields = ["referred_by"]
+
+    def touched_days(self, obj):
+        # Before and after a save: the answers counted under the customer's segment.
+        return customer_days(organization=obj.organization, customer_ids=[obj.pk])
 
 
 @admin.register(Purchase)
@@ -157,12 +161,14 @@ class CannedResponseAdmin(OrgAdmin):
 
 @admin.register(CannedResponseUse)
 class CannedResponseUseAdmin(DirtyDaysAdminMixin, OrgAdmin):
-    day_fields = ("used_at",)
     list_display = ["external_id", "canned_response", "agent", "used_at", "organization"]
     list_select_related = ["organization", "canned_response", "agent"]
     search_fields = ["external_id", "canned_response__title"]
     date_hierarchy = "used_at"
     raw_id_fields = ["canned_response", "agent", "chat", "ticket"]
+
+    def touched_days(self, obj):
+        return canned_use_days(organization=obj.organization, uses=[(obj.used_at, obj.chat_id)])
 
 
 @admin.register(AgentSession)

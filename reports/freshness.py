@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -70,6 +71,57 @@ def chat_days(*, organization: Organization, requested_ats: Iterable[dt.datetime
             days.add(day)
             day += dt.timedelta(days=1)
     return days
+
+
+def _answer_days(organization: Organization, answers) -> set[dt.date]:
+    return local_days(organization=organization, timestamps=answers.values_list("answered_at", flat=True))
+
+
+def answer_days(*, organization: Organization, answers: Iterable[tuple]) -> set[dt.date]:
+    """Days whose snapshots these survey answers, given as (answered_at, kind, chat_id,
+    ticket_id), count on: each answer's own day and, because the CES–CSAT correlation pairs a
+    CES answer with the CSAT answers of its conversation on the CES answer's day, the days of
+    the CES answers of the conversations a CSAT answer belongs to."""
+    from surveys.models import SurveyAnswer, SurveyKind
+
+    answers = list(answers)
+    days = local_days(organization=organization, timestamps=(a[0] for a in answers))
+    chats = {a[2] for a in answers if a[1] == SurveyKind.CSAT and a[2] is not None}
+    tickets = {a[3] for a in answers if a[1] == SurveyKind.CSAT and a[3] is not None}
+    if chats or tickets:
+        ces = SurveyAnswer.objects.for_org(organization).filter(kind=SurveyKind.CES)
+        days |= _answer_days(organization, ces.filter(Q(chat_id__in=chats) | Q(ticket_id__in=tickets)))
+    return days
+
+
+def canned_use_days(*, organization: Organization, uses: Iterable[tuple]) -> set[dt.date]:
+    """Days these canned-response uses, given as (used_at, chat_id), count on: the day of use,
+    the chat's day (chats with a canned response) and the days of the chat's survey answers
+    (CSAT after a canned response)."""
+    from chats.models import Chat
+    from surveys.models import SurveyAnswer
+
+    uses = list(uses)
+    days = local_days(organization=organization, timestamps=(u[0] for u in uses))
+    chats = {u[1] for u in uses if u[1] is not None}
+    if chats:
+        requested = Chat.objects.for_org(organization).filter(pk__in=chats).values_list("requested_at", flat=True)
+        days |= local_days(organization=organization, timestamps=requested)
+        days |= _answer_days(organization, SurveyAnswer.objects.for_org(organization).filter(chat_id__in=chats))
+    return days
+
+
+def customer_days(*, organization: Organization, customer_ids: Iterable[int]) -> set[dt.date]:
+    """Days whose per-segment survey snapshots depend on these customers: the days of the
+    answers that take their segment from the customer (theirs, or their chat's or ticket's)."""
+    from surveys.models import SurveyAnswer
+
+    ids = {pk for pk in customer_ids if pk is not None}
+    if not ids:
+        return set()
+    answers = SurveyAnswer.objects.for_org(organization).filter(segment="").filter(
+        Q(customer_id__in=ids) | Q(chat__customer_id__in=ids) | Q(ticket__customer_id__in=ids))
+    return _answer_days(organization, answers)
 
 
 # Organization settings the snapshots depend on: changing one invalidates every day.

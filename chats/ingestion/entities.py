@@ -55,7 +55,7 @@ from chats.models import (
     TicketTag,
     WebsiteTraffic,
 )
-from reports.freshness import chat_days, local_days
+from reports.freshness import answer_days, canned_use_days, chat_days, customer_days, local_days
 from surveys.models import KIND_SCALES, SCALE_BOUNDS, Scale, SurveyAnswer
 
 NOT_BEFORE = _("Must not be before %(earlier)s.")
@@ -123,6 +123,17 @@ class CustomerSpec(EntitySpec):
         yield from _order(row, (("churned_at", "acquired_at"),))
         if row["referred_by"] is not None and row["referred_by"] == row["external_id"]:
             yield "referred_by", str(REFERS_ITSELF)
+
+    def dirty_days(self, organization, rows):
+        # Survey answers without a segment of their own are counted under their customer's.
+        segments: dict[str, set] = {}
+        for row in rows:  # a changed customer's new row, then its old one
+            segments.setdefault(row["external_id"], set()).add(row["segment"])
+        moved = [external_id for external_id, seen in segments.items() if len(seen) > 1]
+        if not moved:
+            return set()
+        ids = Customer.objects.for_org(organization).filter(external_id__in=moved).values_list("pk", flat=True)
+        return customer_days(organization=organization, customer_ids=ids)
 
 
 class PurchaseSpec(EntitySpec):
@@ -282,7 +293,8 @@ class SurveyAnswerSpec(EntitySpec):
                     row["agent_id"] = conversation["agent_id"]
 
     def dirty_days(self, organization, rows):
-        return _column_days(organization, rows, "answered_at")
+        return answer_days(organization=organization,
+                           answers=((r["answered_at"], r["kind"], r["chat_id"], r["ticket_id"]) for r in rows))
 
 
 class CannedResponseSpec(EntitySpec):
@@ -303,12 +315,7 @@ class CannedResponseUseSpec(EntitySpec):
         yield from _one_conversation(row)
 
     def dirty_days(self, organization, rows):
-        # Counted on the day of use, and on the chat's day (canned usage per chat).
-        chat_ids = {row["chat_id"] for row in rows if row["chat_id"] is not None}
-        chat_requests = Chat.objects.for_org(organization).filter(pk__in=chat_ids).values_list("requested_at", flat=True)
-        return _column_days(organization, rows, "used_at") | local_days(
-            organization=organization, timestamps=chat_requests if chat_ids else ()
-        )
+        return canned_use_days(organization=organization, uses=((r["used_at"], r["chat_id"]) for r in rows))
 
 
 class AgentSessionSpec(EntitySpec):
