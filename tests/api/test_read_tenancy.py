@@ -88,3 +88,28 @@ def test_filters_by_another_organizations_references_match_nothing(org, other_or
     assert client.get("/api/v1/tickets/?agent=a-theirs").json()["results"] == []
     assert client.get("/api/v1/agents/?team=t-theirs").json()["results"] == []
     assert [c["agent"] for c in client.get("/api/v1/chats/?agent=a-ours").json()["results"]] == ["a-ours"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("measure", ["chat_first_response", "ticket_resolution"])
+def test_a_key_lists_only_its_own_organizations_sla_breaches(measure, org, other_org, api_client_for):
+    """The same breaching rows, with the same external ids, in both organizations: each key sees
+    its own only; B's key sees nothing of A's (an empty list, as every list of the API)."""
+    late = {"chat_first_response": lambda o: ChatFactory(
+                organization=o, external_id="late", requested_at=dt.datetime(2026, 3, 2, 10, tzinfo=UTC),
+                accepted_at=dt.datetime(2026, 3, 2, 10, tzinfo=UTC), first_response_at=dt.datetime(2026, 3, 2, 11, tzinfo=UTC)),
+            "ticket_resolution": lambda o: TicketFactory(
+                organization=o, external_id="late", priority="urgent", created_at=dt.datetime(2026, 3, 2, 1, tzinfo=UTC),
+                resolved_at=dt.datetime(2026, 3, 2, 20, tzinfo=UTC), status="resolved")}[measure]
+    ours = late(org)
+    params = {"measure": measure, "from": "2026-03-01", "to": "2026-03-03"}
+    url = "/api/v1/metrics/sla-breaches/"
+
+    assert api_client_for(other_org).get(url, params).json()["results"] == []
+    theirs = late(other_org)
+    for organization, row in ((org, ours), (other_org, theirs)):
+        results = api_client_for(organization).get(url, params).json()["results"]
+        assert [(r["conversation"], r["agent"]) for r in results] == [("late", row.agent.external_id)]
+    # Naming the other organization's agent is an unknown agent, not an empty list of theirs.
+    response = api_client_for(org).get(url, {**params, "agent": theirs.agent.name})
+    assert response.status_code == 400

@@ -196,7 +196,9 @@ def breached(org, measure, first, last, **filters):
 def test_the_listed_breaches_are_compute_s_breached_count(org, data):
     snapshots_rebuild(organization=org, first=MONDAY - dt.timedelta(days=1), last=WEDNESDAY + dt.timedelta(days=1))
     ranges = [(MONDAY, WEDNESDAY), (MONDAY, MONDAY), (TUESDAY, TUESDAY), (WEDNESDAY, WEDNESDAY),
-              (MONDAY - dt.timedelta(days=1), WEDNESDAY + dt.timedelta(days=1))]
+              (MONDAY - dt.timedelta(days=1), WEDNESDAY + dt.timedelta(days=1)),
+              # whole months, which compute() reads from the monthly roll-ups
+              (dt.date(2026, 3, 1), dt.date(2026, 3, 31)), (dt.date(2026, 2, 1), dt.date(2026, 4, 30))]
     for measure in MEASURES:
         for first, last in ranges:
             expected = breached(org, measure, first, last)
@@ -247,7 +249,8 @@ def test_random_data_across_dst_lists_exactly_compute_s_breaches(org, other_org,
     random_data(other_org, seed)
     last = START + dt.timedelta(days=DAYS + 1)  # tickets resolve up to a day later
     snapshots_rebuild(organization=org, first=START - dt.timedelta(days=1), last=last)
-    ranges = [(START, last)] + [(START + dt.timedelta(days=i), START + dt.timedelta(days=i)) for i in range(DAYS + 2)]
+    ranges = [(START, last), (dt.date(2026, 3, 1), dt.date(2026, 4, 30))]  # the second: whole months (roll-ups)
+    ranges += [(START + dt.timedelta(days=i), START + dt.timedelta(days=i)) for i in range(DAYS + 2)]
     total = 0
     for measure in MEASURES:
         for first, end in ranges:
