@@ -8,7 +8,8 @@ from accounts.models import Organization
 from reports.models import SlaMetric, SlaTarget
 
 HOUR = 3600
-# Used for a measure the organization has not set any target for.
+# Used for a measure the organization has not set any target for, and for the conversations none
+# of its own targets match.
 DEFAULT_TARGETS: dict[str, list[tuple[str, str, int]]] = {
     SlaMetric.CHAT_FIRST_RESPONSE: [("", "", 60)],
     SlaMetric.CHAT_WAIT: [("", "", 60)],
@@ -38,8 +39,11 @@ def targets_for(*, organization: Organization) -> dict[str, list[Target]]:
         stored.setdefault(t.metric, []).append(Target(t.channel, t.priority, t.target_seconds))
     result = {}
     for metric in SlaMetric.values:
-        targets = stored.get(metric) or [Target(*row) for row in DEFAULT_TARGETS[metric]]
-        result[metric] = sorted(targets, key=lambda t: -t.specificity)
+        # The organization's targets, most specific first; a row none of them matches falls back
+        # to the defaults, so every measured conversation has a target.
+        defaults = [Target(*row) for row in DEFAULT_TARGETS[metric]]
+        result[metric] = [*sorted(stored.get(metric, []), key=lambda t: -t.specificity),
+                          *sorted(defaults, key=lambda t: -t.specificity)]
     return result
 
 

@@ -175,16 +175,15 @@ def test_another_organizations_agent_is_unknown(org, other_org, data):
         sla_breaches(organization=org, measure="chat_wait", first=MONDAY, last=MONDAY, filters={"agent": ["only-theirs"]})
 
 
-def test_a_row_no_target_applies_to_is_breached_as_the_builder_counts_it(org, data):
-    """Once the organization sets any target for a measure, its defaults no longer apply; a row
-    that none of its targets matches is counted as not met (reports.sla.target_case_sql gives
-    NULL), so it is listed, with no target and no excess."""
+def test_a_row_none_of_the_organizations_targets_matches_falls_back_to_the_defaults(org, data):
+    """With only a phone target for ticket first response, phone tickets are held to it and the
+    others to the defaults by priority (high 4 h, low 24 h): tk-2 (phone, 5 h) meets 6 h, tk-1
+    (email, high, 2 h) meets 4 h, tk-4 (email, low, 25 h) breaches 24 h by 1 h."""
     SlaTarget.objects.for_org(org).create(organization=org, metric="ticket_first_response", channel="phone", priority="",
                              target_seconds=6 * HOUR)
-    assert listed(org, "ticket_first_response", MONDAY, MONDAY) == {"tk-1": (2 * HOUR, None, None),
-                                                                     "tk-4": (25 * HOUR, None, None)}
+    assert listed(org, "ticket_first_response", MONDAY, MONDAY) == {"tk-4": (25 * HOUR, 24 * HOUR, HOUR)}
     snapshots_rebuild(organization=org, first=MONDAY, last=MONDAY)
-    assert breached(org, "ticket_first_response", MONDAY, MONDAY) == 2
+    assert breached(org, "ticket_first_response", MONDAY, MONDAY) == 1
 
 
 def breached(org, measure, first, last, **filters):
