@@ -21,6 +21,7 @@ from reports.models import (
     TagDaySnapshot,
     TeamDaySnapshot,
 )
+from reports.rollups import refresh_rollups
 
 # grain -> (model, dimension field or None)
 GRAIN_MODELS = {
@@ -56,7 +57,9 @@ GRAIN_TABLES = {
 @transaction.atomic
 def _rebuild_chunk(organization: Organization, first: dt.date, last: dt.date, builder: Builder) -> int:
     _lock_days(organization, first, last)
-    return builder.build_chunk(first, last, GRAIN_TABLES)
+    written = builder.build_chunk(first, last, GRAIN_TABLES)
+    refresh_rollups(organization, first, last)
+    return written
 
 
 def snapshots_rebuild(
