@@ -153,12 +153,6 @@ class SnapshotReader:
             qs = qs.filter(**{f"{field}__gte": first})
         return self._filtered(qs)
 
-    def queryset(self, rng: DateRange, *, up_to_last: bool = False):
-        """Day rows only."""
-        qs = self.model.objects.for_org(self.org)
-        qs = qs.filter(day__lte=rng.last) if up_to_last else qs.filter(day__gte=rng.first, day__lte=rng.last)
-        return self._filtered(qs)
-
     def sums(self, rng: DateRange, group_fields: tuple[str, ...] = (), *, by_month: bool = False) -> dict[tuple, dict]:
         """{group key: {component: sum}}; the key is () without grouping. Grouped by "day", the
         day rows are read, unless ``by_month``: then whole months come keyed by their 1st."""
@@ -351,7 +345,7 @@ class _Computation:
         if rng == self.rng and self.group_by in DIMENSION_BREAKDOWNS:
             # The same rows as the groups': merge their histograms rather than read them twice.
             hists: dict = {}
-            for group in self.dimension_histograms().values():
+            for group in self.dimension_histograms.values():
                 for d, hist in group.items():
                     target = hists.setdefault(d, {})
                     for b, n in hist.items():
@@ -370,7 +364,7 @@ class _Computation:
     def dimension_groups(self) -> list[dict]:
         field = self.reader.dim_field
         sums = self.reader.sums(self.rng, (field,))
-        hists = self.dimension_histograms()
+        hists = self.dimension_histograms
         backlog = self.reader.backlog_before(self.rng.last + dt.timedelta(days=1)) if "backlog" in self.needs else {}
         hours = self.hours(self.rng)
         labels = self.dimension_labels(field, [k[0] for k in sums])
@@ -383,8 +377,9 @@ class _Computation:
             out.append({"key": labels[key[0]][0], "label": labels[key[0]][1], "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: str(g["label"]).lower())
 
-    @functools.cache  # noqa: B019 (one computation, one compute() call)
+    @functools.cached_property
     def dimension_histograms(self) -> dict:
+        """{(dimension value,): {duration: histogram}} over the range, read once."""
         return self.reader.histograms(self.rng, self.durations, self.reader.dim_field)
 
     def dimension_labels(self, field: str, ids: list) -> dict:
