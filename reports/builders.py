@@ -213,11 +213,15 @@ def _as_date(value) -> dt.date:
 
 # --- grains ---------------------------------------------------------------------------------
 
-GRAINS = ("org", "agent", "team", "channel", "tag", "hour")
-# Grains read from the base table's own columns (the tag grain joins the source's tag table),
-# and the column each groups by besides the day.
-COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel")
-GROUPED_COLUMN = {"hour": "hour", "agent": "agent_dim", "team": "team_dim", "channel": "channel_dim"}
+GRAINS = ("org", "agent", "team", "channel", "tag", "hour", "segment", "touchpoint")
+# Grains read from the base table's own columns (the tag grain joins the source's tag rows),
+# and the base column each groups by besides the day.
+COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel", "segment", "touchpoint")
+GROUPED_COLUMN = {"hour": "hour", "agent": "agent_dim", "team": "team_dim", "channel": "channel_dim",
+                  "segment": "segment_dim", "touchpoint": "touchpoint_dim"}
+# The parts-table column holding each grain's dimension (integer ids, text, or the hour).
+PARTS_KEY = {"org": None, "hour": "hour", "agent": "dim", "team": "dim", "tag": "dim",
+             "channel": "dim_text", "segment": "dim_text", "touchpoint": "dim_text"}
 
 
 @dataclass
@@ -258,7 +262,9 @@ BUSY_TABLE = "hm_snapshot_busy"
 STEPS_TABLE = "hm_calendar_steps"
 HOURS_TABLE = "hm_calendar_hours"
 TEMP_TABLES = (BASE_TABLE, TAGS_TABLE, PARTS_TABLE, BUSY_TABLE, STEPS_TABLE, HOURS_TABLE)
-DIM_COLUMNS = {"agent": "agent_dim", "team": "team_dim", "channel": "channel_dim"}
+DIM_COLUMNS = {"agent": "agent_dim", "team": "team_dim", "channel": "channel_dim",
+               "segment": "segment_dim", "touchpoint": "touchpoint_dim"}
+TEXT_DIMS = frozenset({"channel", "segment", "touchpoint"})
 # A chat that lasts longer than this is found through the partial index chat_long_org_ended
 # (chats migration 0002) when busy time is built; every other chat through (organization,
 # requested_at).
@@ -481,11 +487,15 @@ class Builder:
 
         tops = {scale: high for scale, (_, high) in SCALE_BOUNDS.items() if scale in CSAT_POSITIVE_FROM}
         agent = "COALESCE(s.agent_id, ch.agent_id, tk.agent_id)"
+        conversation = self._conversation_dims(agent, "s")
+        # Segment: the answer's own, else its customer's (the answer's, else the conversation's).
+        conversation["joins"] += " " + self.d.lookup("chats_customer", "cu", "COALESCE(s.customer_id, ch.customer_id, tk.customer_id)")
+        conversation["dims"].update(segment="COALESCE(NULLIF(s.segment, ''), cu.segment, '')", touchpoint="s.touchpoint")
         return Source(
             name="surveys",
             from_sql="surveys_surveyanswer s",
             timestamp="s.answered_at",
-            **self._conversation_dims(agent, "s"),
+            **conversation,
             columns={
                 "kind": "s.kind",
                 "scale": "s.scale",
@@ -496,6 +506,16 @@ class Builder:
                 "commented": "CASE WHEN s.comment <> '' THEN 1 ELSE 0 END",
                 "replied": "CASE WHEN s.comment <> '' AND s.responded_at IS NOT NULL THEN 1 ELSE 0 END",
                 "canned": f"CASE WHEN {self._exists('chats_cannedresponseuse', 'chat_id = s.chat_id')} THEN 1 ELSE 0 END",
+                # A CES answer's partner for the correlation: the mean CSAT score (organization's
+                # scale) of its conversation, an indexed lookup per CES answer.
+                "pair_csat": (
+                    "CASE WHEN s.kind = 'ces' AND s.scale = '1-7' THEN COALESCE("
+                    + ", ".join(
+                        f"(SELECT AVG(s2.score) FROM surveys_surveyanswer s2 WHERE s2.{column} = s.{column} "
+                        f"AND s2.kind = 'csat' AND s2.scale = '{self.org.csat_scale}')"
+                        for column in ("chat_id", "ticket_id"))
+                    + ") END"
+                ),
             },
             counts={
                 "csat_n": "kind = 'csat'",
@@ -510,6 +530,9 @@ class Builder:
                 "nps_detractors": f"kind = 'nps' AND score <= {NPS_DETRACTOR_UPTO}",
                 "ces_n": "kind = 'ces' AND scale = '1-7'",
                 "ces5_n": "kind = 'ces' AND scale = '1-5'",
+                **{f"ces_score_{i}": f"kind = 'ces' AND scale = '1-7' AND score = {i}" for i in range(1, 8)},
+                **{f"ces5_score_{i}": f"kind = 'ces' AND scale = '1-5' AND score = {i}" for i in range(1, 6)},
+                "ces_csat_pairs": "pair_csat IS NOT NULL",
                 "feedback_total": "commented = 1",
                 "feedback_replied": "replied = 1",
             },
@@ -519,6 +542,11 @@ class Builder:
                 "ces_sq_sum": "CASE WHEN kind = 'ces' AND scale = '1-7' THEN score * score ELSE 0 END",
                 "ces5_sum": "CASE WHEN kind = 'ces' AND scale = '1-5' THEN score ELSE 0 END",
                 "ces5_sq_sum": "CASE WHEN kind = 'ces' AND scale = '1-5' THEN score * score ELSE 0 END",
+                "ces_csat_ces_sum": "CASE WHEN pair_csat IS NOT NULL THEN score ELSE 0 END",
+                "ces_csat_csat_sum": "COALESCE(pair_csat, 0)",
+                "ces_csat_ces_sq_sum": "CASE WHEN pair_csat IS NOT NULL THEN score * score ELSE 0 END",
+                "ces_csat_csat_sq_sum": "COALESCE(pair_csat * pair_csat, 0)",
+                "ces_csat_product_sum": "COALESCE(score * pair_csat, 0)",
             },
         )
 
@@ -658,7 +686,7 @@ class Builder:
             in_range = f"{source.timestamp} >= %s AND {source.timestamp} < %s"
         main_alias = source.from_sql.split()[1]
         select = ["cal.day AS day", "cal.hour AS hour"]
-        select += [f"{source.dims.get(grain, d.null('bigint' if grain != 'channel' else 'text'))} AS {column}"
+        select += [f"{source.dims.get(grain, d.null('text' if grain in TEXT_DIMS else 'bigint'))} AS {column}"
                    for grain, column in DIM_COLUMNS.items()]
         select += [f"{expr} AS {name}" for name, expr in {**source.refs, **source.columns}.items()]
         with_ctes = f"WITH {source.ctes} " if source.ctes else ""
@@ -705,19 +733,20 @@ class Builder:
             sets = ", ".join(
                 "(base.day" + (f", base.{GROUPED_COLUMN[g]}" if g in GROUPED_COLUMN else "") + f"{extra_sql})"
                 for g in grains)
-            ids = [f"base.{GROUPED_COLUMN[g]}" for g in ("agent", "team") if g in grains]
-            dim = f"COALESCE({', '.join(ids)})" if ids else d.null("bigint")
-            text = "base.channel_dim" if "channel" in grains else d.null("text")
+            # Outside its own set a grouped column is NULL, so each key is the one of the set.
+            def key(name: str, sql_type: str) -> str:
+                cols = [f"base.{GROUPED_COLUMN[g]}" for g in grains if PARTS_KEY[g] == name]
+                return f"COALESCE({', '.join(cols)})" if cols else d.null(sql_type)
+
+            dim, text = key("dim", "bigint"), key("dim_text", "text")
             selects.append(
                 f"SELECT CASE GROUPING({', '.join(f'base.{c}' for c in grouped)}) {cases} END AS grain, "
                 f"base.day AS day, base.hour AS hour, {dim} AS dim, {text} AS dim_text, {out} "
                 f"FROM {rows} GROUP BY GROUPING SETS ({sets})")
         else:
-            keys = {"org": ("NULL", "NULL", "NULL"), "hour": ("base.hour", "NULL", "NULL"),
-                    "agent": ("NULL", "base.agent_dim", "NULL"), "team": ("NULL", "base.team_dim", "NULL"),
-                    "channel": ("NULL", "NULL", "base.channel_dim")}
             for g in grains:
-                hour, dim, text = keys[g]
+                hour, dim, text = (f"base.{GROUPED_COLUMN[g]}" if PARTS_KEY[g] == k else "NULL"
+                                   for k in ("hour", "dim", "dim_text"))
                 group = ", ".join(e for e in ("base.day", hour, dim, text) if e != "NULL")
                 selects.append(f"SELECT '{g}' AS grain, base.day AS day, {hour} AS hour, {dim} AS dim, {text} AS dim_text, "
                                f"{out} FROM {rows} GROUP BY {group}{extra_sql}")
@@ -780,7 +809,7 @@ class Builder:
         written = 0
         for grain, (table, dim_column) in tables.items():
             cur.execute(f"DELETE FROM {table} WHERE organization_id = %s AND day >= %s AND day <= %s", day_params)
-            dim = {"org": None, "hour": "hour", "channel": "dim_text"}.get(grain, "dim")
+            dim = PARTS_KEY[grain]
             columns = ["organization_id", "day", "built_at", *([dim_column] if dim else []), *C.ADDITIVE, *C.HISTOGRAMS]
             cur.execute(
                 f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "

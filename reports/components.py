@@ -40,6 +40,11 @@ COUNTS = (
     "csat_canned_n", "csat_canned_positive",
     "nps_n", "nps_promoters", "nps_detractors",
     "ces_n", "ces5_n",
+    # CES distribution: answers per score, on the 1-7 and the 1-5 scale
+    *(f"ces_score_{i}" for i in range(1, 8)), *(f"ces5_score_{i}" for i in range(1, 6)),
+    # CES (1-7) answers whose conversation has CSAT answers on the organization's scale: pairs
+    # (the CES score, the mean of those CSAT scores), for the CES-CSAT correlation
+    "ces_csat_pairs",
     "feedback_total", "feedback_replied",
     # canned-response uses, on the local day of used_at
     "canned_uses",
@@ -53,6 +58,11 @@ SUMS = (
     "ces_sq_sum",            # 1-7 scale, squares (for the interval of the mean)
     "ces5_sum",              # 1-5 scale
     "ces5_sq_sum",
+    "ces_csat_ces_sum",      # pairs: sums of x (CES), y (CSAT mean), x², y² and x·y
+    "ces_csat_csat_sum",
+    "ces_csat_ces_sq_sum",
+    "ces_csat_csat_sq_sum",
+    "ces_csat_product_sum",
     "canned_seconds_saved",
     "online_seconds",        # agent sessions with status online, split at local midnight
     "busy_seconds",          # online time with at least one active chat (union of chats)

@@ -105,6 +105,25 @@ class HourSnapshot(SnapshotComponents):
         ]
 
 
+class SegmentDaySnapshot(SnapshotComponents):
+    """Organization × day × customer segment (survey answers only: the answer's segment, else its
+    customer's; "" when neither has one)."""
+
+    segment = models.CharField(max_length=100)
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "segment"], name="snap_segment_uniq")]
+
+
+class TouchpointDaySnapshot(SnapshotComponents):
+    """Organization × day × survey touchpoint (survey answers only; "" when none is given)."""
+
+    touchpoint = models.CharField(max_length=100)
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "touchpoint"], name="snap_touchpoint_uniq")]
+
+
 # --- monthly roll-ups (reports.rollups) -------------------------------------------------------
 # Per (organization, local calendar month[, dimension]): the sum of every additive component of
 # that month's day rows of the same grain, refreshed from the day snapshots inside the

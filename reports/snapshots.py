@@ -18,8 +18,10 @@ from reports.models import (
     DaySnapshot,
     DirtyDay,
     HourSnapshot,
+    SegmentDaySnapshot,
     TagDaySnapshot,
     TeamDaySnapshot,
+    TouchpointDaySnapshot,
 )
 from reports.rollups import refresh_rollups
 
@@ -31,6 +33,8 @@ GRAIN_MODELS = {
     "channel": (ChannelDaySnapshot, "channel"),
     "tag": (TagDaySnapshot, "tag_id"),
     "hour": (HourSnapshot, "hour"),
+    "segment": (SegmentDaySnapshot, "segment"),
+    "touchpoint": (TouchpointDaySnapshot, "touchpoint"),
 }
 
 

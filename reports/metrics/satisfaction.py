@@ -1,5 +1,7 @@
 """Survey scores: CSAT, NPS, CES, each with its 95% interval and sample size."""
 
+import math
+
 from django.utils.translation import gettext_lazy as _
 
 from reports.metrics.base import (
@@ -47,7 +49,10 @@ def nps(t: Totals) -> dict:
 
 @metric("ces", label=_("Customer Effort Score (CES)"), unit=UNIT_SCORE, family=FAMILY, higher_is_better=False,
         help=_("Sum of effort ratings ÷ number of answers, on the survey's scale (1–7 by default; answers on a "
-               "1–5 scale are reported separately). 95% normal interval of the mean."))
+               "1–5 scale are reported separately). 95% normal interval of the mean. Also the distribution "
+               "(answers per score) and the Pearson correlation of CES (1–7) with CSAT (the organization's "
+               "scale) over answers tied to the same conversation, the CSAT side being the mean of that "
+               "conversation's CSAT answers; counted on the CES answer's day."))
 def ces(t: Totals) -> dict:
     n7, n5 = int(t["ces_n"]), int(t["ces5_n"])
     # The headline is the scale most answers use; the other is reported beside it.
@@ -59,4 +64,24 @@ def ces(t: Totals) -> dict:
         "value": value, "n": n, "ci95": ci, "low_sample": n < t.min_sample, "scale": scale,
         "by_scale": {"1-7": {"value": divide(t["ces_sum"], n7), "n": n7},
                      "1-5": {"value": divide(t["ces5_sum"], n5), "n": n5}},
+        "distribution": {
+            "1-7": {str(i): int(t[f"ces_score_{i}"]) for i in range(1, 8)},
+            "1-5": {str(i): int(t[f"ces5_score_{i}"]) for i in range(1, 6)},
+        },
+        "csat_correlation": {"r": pearson(t), "n": int(t["ces_csat_pairs"])},
     }
+
+
+def pearson(t: Totals) -> float | None:
+    """Pearson's r of the CES–CSAT pairs from their additive sums; None with fewer than three
+    pairs or when either side does not vary."""
+    n = t["ces_csat_pairs"]
+    if n < 3:
+        return None
+    x, y = t["ces_csat_ces_sum"], t["ces_csat_csat_sum"]
+    sxx = n * t["ces_csat_ces_sq_sum"] - x * x
+    syy = n * t["ces_csat_csat_sq_sum"] - y * y
+    if sxx <= 1e-9 * max(1.0, n * t["ces_csat_ces_sq_sum"]) or syy <= 1e-9 * max(1.0, n * t["ces_csat_csat_sq_sum"]):
+        return None
+    r = (n * t["ces_csat_product_sum"] - x * y) / math.sqrt(sxx * syy)
+    return max(-1.0, min(1.0, r))
