@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.utils import timezone
@@ -397,6 +397,16 @@ class Builder:
                 "handle_time": "CASE WHEN dur IS NOT NULL THEN dur + COALESCE(wrap, 0) END",
                 "chat_response_time": "chat_resp",
             },
+        )
+
+    def fcr_source(self, rng: Range) -> Source:
+        """The chats source reduced to first-contact resolution: all that a chat requested later
+        can change on an earlier day (through the follow-up window)."""
+        full = self.chat_source(rng)
+        return replace(
+            full, name="chats_fcr", columns={k: full.columns[k] for k in ("answered", "outcome", "repeat")},
+            params=[self.org.follow_up_window_hours * 3600],  # the repeat test's window
+            counts={k: full.counts[k] for k in C.FCR_COMPONENTS}, sums={}, durations={},
         )
 
     @staticmethod
@@ -818,6 +828,50 @@ class Builder:
                 [self.org.pk, built_at, grain])
             written += cur.rowcount
         return written
+
+    def update_components(self, cur, source: Source, first: dt.date, last: dt.date,
+                          tables: dict[str, tuple[str, str | None]]) -> int:
+        """Overwrite the source's components in the chunk's existing snapshot rows with the
+        parts: per grain one UPDATE … FROM (PostgreSQL and SQLite)."""
+        d, ops = self.d, self.conn.ops
+        names = list(source.counts) + list(source.sums)
+        built_at = d.datetime_param(timezone.now())
+        updated = 0
+        for grain, (table, dim_column) in tables.items():
+            if not source.supports(grain):
+                continue
+            key = PARTS_KEY[grain]
+            sums = ", ".join(f"COALESCE(SUM({n}), 0) AS {n}" for n in names)
+            grouped = (f"SELECT day{f', {key} AS k' if key else ''}, {sums} FROM {PARTS_TABLE} "
+                       f"WHERE grain = %s{f' AND {key} IS NOT NULL' if key else ''} GROUP BY day{f', {key}' if key else ''}")
+            match = f" AND {table}.{ops.quote_name(dim_column)} = p.k" if key else ""
+            cur.execute(
+                f"UPDATE {table} SET {', '.join(f'{ops.quote_name(n)} = p.{n}' for n in names)}, built_at = %s "
+                f"FROM ({grouped}) p WHERE {table}.organization_id = %s AND {table}.day = p.day{match}",
+                [built_at, grain, self.org.pk])
+            updated += cur.rowcount
+        return updated
+
+    def build_fcr_chunk(self, first: dt.date, last: dt.date, tables: dict[str, tuple[str, str | None]]) -> int:
+        """Recompute only the first-contact-resolution components of the local days first..last
+        in their existing snapshot rows (a later chat changed which of their chats were repeat
+        contacts, nothing else); returns the rows updated."""
+        tz = self.org.tzinfo
+        slots = hour_slots(first, last, tz)
+        param = self.d.datetime_param
+        rng = Range(param(slots[0].start), param(slots[-1].end), param(slots[0].start - LONG_CHAT))
+        source = self.fcr_source(rng)
+        with self.conn.cursor() as cur:
+            self.d.configure(cur)
+            self.create_calendar(cur, slots, step_labels(first, last, tz))
+            self.create_parts(cur)
+            self._create_base(cur, source, slots)
+            self._create_tag_rows(cur, source)
+            self._aggregate(cur, source)
+            updated = self.update_components(cur, source, first, last, tables)
+            for table in TEMP_TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+        return updated
 
     def build_chunk(self, first: dt.date, last: dt.date, tables: dict[str, tuple[str, str | None]]) -> int:
         """Build the local days first..last and replace their snapshot rows (in the caller's

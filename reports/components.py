@@ -74,3 +74,6 @@ HISTOGRAMS = tuple(f"{d}_hist" for d in DURATIONS)
 
 ADDITIVE = COUNTS + DURATION_COUNTS + SUMS + DURATION_SUMS
 INTEGER_COMPONENTS = frozenset(COUNTS + DURATION_COUNTS)
+# What a chat requested later can change on an earlier day (through the follow-up window): the
+# freshness rules rebuild only these on such days.
+FCR_COMPONENTS = ("fcr_chats", "fcr_repeat_contacts")

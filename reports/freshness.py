@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,41 +36,66 @@ def _enqueue_rebuild(organization_id: int) -> None:
 
 
 @transaction.atomic
-def mark_dirty(*, organization: Organization, days: Iterable[dt.date]) -> set[dt.date]:
-    """Record that the snapshots of these local days must be rebuilt, and enqueue that rebuild
-    once the transaction commits; returns the days."""
+def mark_dirty(*, organization: Organization, days: Iterable[dt.date], fcr_days: Iterable[dt.date] = ()) -> set[dt.date]:
+    """Record that the snapshots of these local days must be rebuilt (`fcr_days`: only their
+    first-contact resolution, unless also in `days` or already marked for more), and enqueue
+    that rebuild once the transaction commits; returns every day marked."""
     days = set(days)
-    if not days:
+    fcr_days = set(fcr_days) - days
+    if not days and not fcr_days:
         return days
-    now = timezone.now()
-    DirtyDay.unscoped.bulk_create(
-        [DirtyDay(organization=organization, day=day, marked_at=now) for day in sorted(days)],
-        update_conflicts=True,
-        unique_fields=["organization", "day"],
-        update_fields=["marked_at"],
-    )
+    rows = [(organization.pk, day, False) for day in sorted(days)] + [(organization.pk, day, True) for day in sorted(fcr_days)]
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    table = DirtyDay._meta.db_table
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 500):  # stays under SQLite's parameter limit
+            batch = rows[i:i + 500]
+            # A day stays FCR-only only while every mark it gets is.
+            cur.execute(
+                f"INSERT INTO {table} (organization_id, day, marked_at, fcr_only) VALUES "
+                + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+                + f" ON CONFLICT (organization_id, day) DO UPDATE SET marked_at = excluded.marked_at, "
+                f"fcr_only = {table}.fcr_only AND excluded.fcr_only",
+                [v for org_id, day, fcr in batch for v in (org_id, ops.adapt_datefield_value(day), now, fcr)],
+            )
     transaction.on_commit(lambda: _enqueue_rebuild(organization.pk))
-    return days
+    return days | fcr_days
 
 
 def chat_days(*, organization: Organization, requested_ats: Iterable[dt.datetime | None]) -> set[dt.date]:
-    """Days whose snapshots a chat requested at these times can change.
+    """Days whose snapshots a chat requested at these times can change: its own local day, and,
+    because first-contact resolution looks for a repeat contact within the organization's
+    follow-up window, every earlier day whose chats' windows reach it (see fcr_window_days)."""
+    requested_ats = list(requested_ats)
+    return local_days(organization=organization, timestamps=requested_ats) | fcr_window_days(
+        organization=organization, requested_ats=requested_ats)
 
-    Its own local day, and, because first-contact resolution looks for a repeat contact within
-    the organization's follow-up window, every earlier day whose chats' windows reach it.
-    """
+
+def fcr_window_days(*, organization: Organization, requested_ats: Iterable[dt.datetime | None]) -> set[dt.date]:
+    """The earlier days whose chats' follow-up windows reach a chat requested at these times:
+    only their first-contact resolution can change (less the chats' own days)."""
     window = dt.timedelta(hours=organization.follow_up_window_hours)
     tz = organization.tzinfo
-    days: set[dt.date] = set()
+    own, days = set(), set()
     for ts in requested_ats:
         if ts is None:
             continue
         last = ts.astimezone(tz).date()
+        own.add(last)
         day = (ts - window).astimezone(tz).date()
-        while day <= last:
+        while day < last:
             days.add(day)
             day += dt.timedelta(days=1)
-    return days
+    return days - own
+
+
+def mark_chats_dirty(*, organization: Organization, requested_ats: Iterable[dt.datetime | None]) -> set[dt.date]:
+    """Mark what chats requested at these times (written, changed or removed) touch: their own
+    days wholly, the earlier days of their follow-up window for first-contact resolution only."""
+    requested_ats = list(requested_ats)
+    return mark_dirty(organization=organization, days=local_days(organization=organization, timestamps=requested_ats),
+                      fcr_days=fcr_window_days(organization=organization, requested_ats=requested_ats))
 
 
 def _answer_days(organization: Organization, answers) -> set[dt.date]:

@@ -15,6 +15,9 @@ class DirtyDay(OrgScopedModel):
 
     day = models.DateField(_("day"))
     marked_at = models.DateTimeField(_("marked"), auto_now=True)
+    # Only first-contact resolution is out of date: a chat requested later, within the follow-up
+    # window, changed which of this day's chats were repeat contacts. Any other mark clears it.
+    fcr_only = models.BooleanField(_("first-contact resolution only"), default=False)
 
     class Meta(OrgScopedModel.Meta):
         verbose_name = _("dirty day")

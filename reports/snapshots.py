@@ -96,19 +96,49 @@ def contiguous_ranges(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return ranges
 
 
+def fcr_rebuild(*, organization: Organization, first: dt.date, last: dt.date) -> int:
+    """Recompute only first-contact resolution for the local days first..last (see
+    Builder.build_fcr_chunk), each chunk in one transaction; days never built yet get a full
+    rebuild. Returns the snapshot rows updated or written."""
+    if last < first:
+        return 0
+    built = set(DaySnapshot.objects.for_org(organization).filter(day__gte=first, day__lte=last)
+                .values_list("day", flat=True))
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    written = 0
+    for start, end in contiguous_ranges([day for day in days if day not in built]):
+        written += snapshots_rebuild(organization=organization, first=start, last=end)
+    builder = Builder(organization)
+    for start, end in contiguous_ranges([day for day in days if day in built]):
+        for chunk_first, chunk_last in chunks(start, end):
+            written += _fcr_chunk(organization, chunk_first, chunk_last, builder)
+    return written
+
+
+@transaction.atomic
+def _fcr_chunk(organization: Organization, first: dt.date, last: dt.date, builder: Builder) -> int:
+    _lock_days(organization, first, last)
+    updated = builder.build_fcr_chunk(first, last, GRAIN_TABLES)
+    refresh_rollups(organization, first, last)
+    return updated
+
+
 def dirty_days_rebuild(*, organization: Organization) -> list[dt.date]:
     """Rebuild the organization's dirty days; returns them.
 
-    A dirty mark is removed only if it was not renewed while the rebuild ran (its `marked_at`
-    is still the one read here), so a write that lands mid-rebuild is rebuilt next time.
+    Days marked for first-contact resolution only get just that recomputed. A dirty mark is
+    removed only if it was not renewed while the rebuild ran (its `marked_at` is still the one
+    read here), so a write that lands mid-rebuild is rebuilt next time.
     """
-    seen = list(DirtyDay.objects.for_org(organization).values_list("day", "marked_at"))
+    seen = list(DirtyDay.objects.for_org(organization).values_list("day", "marked_at", "fcr_only"))
     if not seen:
         return []
-    for first, last in contiguous_ranges([day for day, _ in seen]):
+    for first, last in contiguous_ranges([day for day, _, fcr_only in seen if not fcr_only]):
         snapshots_rebuild(organization=organization, first=first, last=last)
+    for first, last in contiguous_ranges([day for day, _, fcr_only in seen if fcr_only]):
+        fcr_rebuild(organization=organization, first=first, last=last)
     for i in range(0, len(seen), 200):
         batch = seen[i:i + 200]
-        match = functools.reduce(operator.or_, (Q(day=day, marked_at=marked) for day, marked in batch))
+        match = functools.reduce(operator.or_, (Q(day=day, marked_at=marked) for day, marked, _ in batch))
         DirtyDay.objects.for_org(organization).filter(match).delete()
-    return sorted(day for day, _ in seen)
+    return sorted(day for day, _, _ in seen)

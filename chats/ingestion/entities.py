@@ -55,7 +55,13 @@ from chats.models import (
     TicketTag,
     WebsiteTraffic,
 )
-from reports.freshness import answer_days, canned_use_days, chat_days, customer_days, local_days
+from reports.freshness import (
+    answer_days,
+    canned_use_days,
+    customer_days,
+    fcr_window_days,
+    local_days,
+)
 from surveys.models import KIND_SCALES, SCALE_BOUNDS, Scale, SurveyAnswer
 
 NOT_BEFORE = _("Must not be before %(earlier)s.")
@@ -204,8 +210,11 @@ class ChatSpec(EntitySpec):
                 yield "outcome", str(MISSED_BUT_ACCEPTED)
 
     def dirty_days(self, organization, rows):
-        # A chat's day, and the earlier days whose follow-up window reaches it (first-contact resolution).
-        return chat_days(organization=organization, requested_ats=(row["requested_at"] for row in rows))
+        return _column_days(organization, rows, "requested_at")
+
+    def fcr_days(self, organization, rows):
+        # The earlier days whose follow-up window reaches a chat: their first-contact resolution.
+        return fcr_window_days(organization=organization, requested_ats=(row["requested_at"] for row in rows))
 
 
 class TicketSpec(EntitySpec):

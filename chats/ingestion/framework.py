@@ -126,6 +126,10 @@ class EntitySpec:
         """Local days whose snapshots depend on these rows (old and new column values)."""
         return set()
 
+    def fcr_days(self, organization: Organization, rows: list[dict]) -> set[dt.date]:
+        """Local days whose first-contact resolution alone depends on these rows."""
+        return set()
+
 
 def _parse_valid_item(spec: EntitySpec, item) -> tuple[dict, set[str]] | None:
     """The row and given fields of an item without any problem; None at the first problem."""
@@ -368,8 +372,8 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
 
     result = IngestResult(created=sum(k not in existing for k in keys))
     result.updated = len(keys) - result.created
-    result.dirty_days = spec.dirty_days(organization, touched)
-    mark_dirty(organization=organization, days=result.dirty_days)
+    result.dirty_days = mark_dirty(organization=organization, days=spec.dirty_days(organization, touched),
+                                   fcr_days=spec.fcr_days(organization, touched))
     return result
 
 

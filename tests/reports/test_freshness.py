@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from reports.freshness import chat_days, local_days, mark_dirty
+from reports.freshness import chat_days, local_days, mark_chats_dirty, mark_dirty
 from reports.metrics import REGISTRY, compute
 from reports.models import DaySnapshot, DirtyDay, HourSnapshot
 from reports.snapshots import GRAIN_MODELS, dirty_days_rebuild, snapshots_rebuild
@@ -38,10 +38,15 @@ def test_a_late_chat_rebuilds_only_its_days_and_changes_the_numbers(org, django_
     untouched = DaySnapshot.objects.for_org(org).get(day=MONDAY + dt.timedelta(days=1)).built_at
 
     late = ChatFactory(organization=org, requested_at=local(MONDAY, 16))
-    with django_capture_on_commit_callbacks(execute=True):
-        days = mark_dirty(organization=org, days=chat_days(organization=org, requested_ats=[late.requested_at]))
-    # The follow-up window (72 h) reaches back to Friday the 27th.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        days = mark_chats_dirty(organization=org, requested_ats=[late.requested_at])
+    # The follow-up window (72 h) reaches back to Friday the 27th: those days for first-contact
+    # resolution only, the chat's own day wholly.
     assert days == {dt.date(2026, 2, 27), dt.date(2026, 2, 28), MARCH_1, MONDAY}
+    assert dict(DirtyDay.objects.for_org(org).values_list("day", "fcr_only")) == {
+        dt.date(2026, 2, 27): True, dt.date(2026, 2, 28): True, MARCH_1: True, MONDAY: False}
+    for callback in callbacks:
+        callback()
     assert not DirtyDay.objects.for_org(org).exists()  # the eager rebuild ran on commit
 
     assert DaySnapshot.objects.for_org(org).get(day=MONDAY + dt.timedelta(days=1)).built_at == untouched
@@ -123,3 +128,50 @@ def test_an_sla_target_change_marks_every_day_with_data(org, superuser_client):
         "organization": org.pk, "metric": "chat_first_response", "channel": "", "priority": "", "target_seconds": 45})
     assert response.status_code == 302, response.content[:2000]
     assert DirtyDay.objects.for_org(org).count() == 3
+
+
+def test_a_day_stays_fcr_only_while_every_mark_it_gets_is(org):
+    def marks():
+        return dict(DirtyDay.objects.for_org(org).values_list("day", "fcr_only"))
+
+    mark_dirty(organization=org, days=[], fcr_days=[MONDAY, MARCH_1])
+    assert marks() == {MONDAY: True, MARCH_1: True}
+    mark_dirty(organization=org, days=[MONDAY], fcr_days=[MARCH_1])
+    assert marks() == {MONDAY: False, MARCH_1: True}
+    mark_dirty(organization=org, days=[], fcr_days=[MONDAY])  # an FCR mark never narrows a whole one
+    assert marks() == {MONDAY: False, MARCH_1: True}
+    assert chat_days(organization=org, requested_ats=[local(MONDAY, 16)]) == {
+        dt.date(2026, 2, 27), dt.date(2026, 2, 28), MARCH_1, MONDAY}
+
+
+def test_an_fcr_only_rebuild_gives_what_a_full_rebuild_gives(org):
+    """K1's chats c1 (Mon 10:00) and c3 (Mon 14:00): c3 was nobody's repeat contact. A late chat
+    of K1 on Tuesday 08:00 makes c3 one (within 72 h), so Monday loses an FCR chat and gains a
+    repeat contact, on Monday's org, agent, team, channel, tag and hour rows alike; Monday is
+    marked for first-contact resolution only and rebuilt that way."""
+    from chats.models import Chat
+
+    build_week(org)
+    snapshots_rebuild(organization=org, first=MARCH_1, last=MARCH_31)
+    before = DaySnapshot.objects.for_org(org).get(day=MONDAY)
+    c3 = Chat.objects.for_org(org).get(requested_at=local(MONDAY, 14))
+    ChatFactory(organization=org, customer=c3.customer, requested_at=local(MONDAY + dt.timedelta(days=1), 8))
+    DirtyDay.objects.for_org(org).delete()
+    mark_chats_dirty(organization=org, requested_ats=[local(MONDAY + dt.timedelta(days=1), 8)])
+    assert DirtyDay.objects.for_org(org).get(day=MONDAY).fcr_only
+
+    dirty_days_rebuild(organization=org)
+    after = DaySnapshot.objects.for_org(org).get(day=MONDAY)
+    assert (after.fcr_chats, after.fcr_repeat_contacts) == (before.fcr_chats - 1, before.fcr_repeat_contacts + 1)
+    assert after.chats_total == before.chats_total  # nothing else was touched
+    incremental = snapshot_rows(org)
+    fcr = compute(organization=org, metric_ids=["fcr_rate"], first=MARCH_1, last=MARCH_31, group_by="agent",
+                  compare=False)
+    fcr.pop("data_as_of")
+
+    snapshots_rebuild(organization=org, first=MARCH_1, last=MARCH_31)
+    assert snapshot_rows(org) == incremental
+    again = compute(organization=org, metric_ids=["fcr_rate"], first=MARCH_1, last=MARCH_31, group_by="agent",
+                    compare=False)
+    again.pop("data_as_of")
+    assert again == fcr
