@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import Organization
-from reports.builders import Builder, chunks
+from reports.builders import MAX_CHUNK_DAYS, Builder, chunks
 from reports.models import (
     AgentDaySnapshot,
     ChannelDaySnapshot,
@@ -96,14 +96,31 @@ def contiguous_ranges(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return ranges
 
 
+def _built_days(organization: Organization, first: dt.date, last: dt.date) -> set[dt.date]:
+    return set(DaySnapshot.objects.for_org(organization).filter(day__gte=first, day__lte=last)
+               .values_list("day", flat=True))
+
+
+@transaction.atomic
+def _rebuild_days(organization: Organization, first: dt.date, last: dt.date, whole: list, fcr: list) -> None:
+    """Whole rebuilds of `whole` and first-contact-resolution rebuilds of `fcr` (days already
+    built), all within first..last (at most a chunk), in one transaction."""
+    _lock_days(organization, first, last)
+    builder = Builder(organization)
+    for start, end in contiguous_ranges(whole):
+        builder.build_chunk(start, end, GRAIN_TABLES)
+    for start, end in contiguous_ranges(fcr):
+        builder.build_fcr_chunk(start, end, GRAIN_TABLES)
+    refresh_rollups(organization, first, last)
+
+
 def fcr_rebuild(*, organization: Organization, first: dt.date, last: dt.date) -> int:
     """Recompute only first-contact resolution for the local days first..last (see
     Builder.build_fcr_chunk), each chunk in one transaction; days never built yet get a full
     rebuild. Returns the snapshot rows updated or written."""
     if last < first:
         return 0
-    built = set(DaySnapshot.objects.for_org(organization).filter(day__gte=first, day__lte=last)
-                .values_list("day", flat=True))
+    built = _built_days(organization, first, last)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     written = 0
     for start, end in contiguous_ranges([day for day in days if day not in built]):
@@ -133,10 +150,17 @@ def dirty_days_rebuild(*, organization: Organization) -> list[dt.date]:
     seen = list(DirtyDay.objects.for_org(organization).values_list("day", "marked_at", "fcr_only"))
     if not seen:
         return []
-    for first, last in contiguous_ranges([day for day, _, fcr_only in seen if not fcr_only]):
-        snapshots_rebuild(organization=organization, first=first, last=last)
-    for first, last in contiguous_ranges([day for day, _, fcr_only in seen if fcr_only]):
-        fcr_rebuild(organization=organization, first=first, last=last)
+    whole = [day for day, _, fcr_only in seen if not fcr_only]
+    fcr = [day for day, _, fcr_only in seen if fcr_only]
+    first, last = min(day for day, _, _ in seen), max(day for day, _, _ in seen)
+    if (last - first).days < MAX_CHUNK_DAYS and set(fcr) <= _built_days(organization, first, last):
+        # The usual sweep (a few recent days): one transaction, roll-ups refreshed once.
+        _rebuild_days(organization, first, last, whole, fcr)
+    else:
+        for start, end in contiguous_ranges(whole):
+            snapshots_rebuild(organization=organization, first=start, last=end)
+        for start, end in contiguous_ranges(fcr):
+            fcr_rebuild(organization=organization, first=start, last=end)
     for i in range(0, len(seen), 200):
         batch = seen[i:i + 200]
         match = functools.reduce(operator.or_, (Q(day=day, marked_at=marked) for day, marked, _ in batch))

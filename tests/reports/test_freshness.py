@@ -60,13 +60,13 @@ def test_a_mark_made_during_a_rebuild_survives_it(org, monkeypatch):
     mark_dirty(organization=org, days={MONDAY})
     import reports.snapshots as snapshots
 
-    real = snapshots.snapshots_rebuild
+    real = snapshots._rebuild_days
 
-    def rebuild_while_a_write_lands(**kwargs):
-        real(**kwargs)
+    def rebuild_while_a_write_lands(*args):
+        real(*args)
         mark_dirty(organization=org, days={MONDAY})  # a write committed mid-rebuild
 
-    monkeypatch.setattr(snapshots, "snapshots_rebuild", rebuild_while_a_write_lands)
+    monkeypatch.setattr(snapshots, "_rebuild_days", rebuild_while_a_write_lands)
     dirty_days_rebuild(organization=org)
     assert list(DirtyDay.objects.for_org(org).values_list("day", flat=True)) == [MONDAY]
 
