@@ -1,14 +1,20 @@
 """Monthly roll-ups: whole local calendar months of day snapshots, summed once.
 
 A month-grain row holds, per (organization, month[, dimension]), the sum of every additive
-component and the merged histograms of that month's day rows of the same grain (org, agent,
-team, channel, tag; the hour grain has none). ``refresh_rollups`` recomputes the months a
-rebuilt chunk of days touches from the DAY SNAPSHOT rows (never raw rows), by set-based SQL,
-inside the transaction that wrote the day rows, so a month row always equals its days.
+component of that month's day rows of the same grain (org, agent, team, channel, tag; the hour
+grain has none); the org grain's also holds the month's merged histograms. ``refresh_rollups``
+recomputes the months a rebuilt chunk of days touches from the DAY SNAPSHOT rows (never raw
+rows), by set-based SQL, inside the transaction that wrote the day rows, so a month row always
+equals its days.
 
 The metrics service reads whole months inside a range from here and only the edge days from the
-day rows: a long range costs the same whatever the organization's volume (a merged histogram
+day rows: a long range costs about the same whatever the volume behind it (a merged histogram
 has at most a few hundred buckets however many values it counts).
+
+Why the dimension grains hold no histograms: a month's refresh must re-merge every day row's
+pairs, and at 1,000,000 chats a year an agent-month is 3,000 agent-day rows × 9 durations × ~20
+buckets; merging them costs ~0.8 s (team ~0.26 s, tag ~0.24 s, channel ~0.09 s) against a
+budget of ~0.1-0.15 s for the whole refresh on the late-data path. Their sums cost 5-25 ms.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 It reads snapshots only. Components of a range are added (in SQL), duration histograms
 merged, and every ratio divided once, so a week, a month or a year are exact, never an
-average of daily averages.
+average of daily averages. Whole calendar months come from the monthly roll-ups
+(reports.rollups), the days around them from the day rows.
 """
 
 from __future__ import annotations
