@@ -10,7 +10,7 @@ from accounts.api.base import OrgAPIView
 from reports.metrics import REGISTRY, MetricsQueryError, compute
 from reports.metrics.base import ALL_BREAKDOWNS
 
-DIMENSIONS = ("agent", "team", "channel", "tag")
+DIMENSIONS = ("agent", "team", "channel", "tag", "segment", "touchpoint")
 
 
 class CommaList(serializers.Field):
@@ -34,6 +34,8 @@ class MetricsView(OrgAPIView):
         team = CommaList(required=False, default=list)
         channel = CommaList(required=False, default=list)
         tag = CommaList(required=False, default=list)
+        segment = CommaList(required=False, default=list)
+        touchpoint = CommaList(required=False, default=list)
 
         def get_fields(self):
             fields = super().get_fields()

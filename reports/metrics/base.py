@@ -20,7 +20,11 @@ UNIT_RATIO = "ratio"
 
 TIME_BREAKDOWNS = ("hour", "day", "week", "month")
 DIMENSION_BREAKDOWNS = ("agent", "team", "channel", "tag")
-ALL_BREAKDOWNS = TIME_BREAKDOWNS + DIMENSION_BREAKDOWNS
+# Survey scores only: the answer's customer segment (else its customer's) and touchpoint.
+SURVEY_BREAKDOWNS = ("segment", "touchpoint")
+GROUPED_DIMENSIONS = DIMENSION_BREAKDOWNS + SURVEY_BREAKDOWNS
+DEFAULT_BREAKDOWNS = TIME_BREAKDOWNS + DIMENSION_BREAKDOWNS
+ALL_BREAKDOWNS = TIME_BREAKDOWNS + GROUPED_DIMENSIONS
 
 
 @dataclass
@@ -54,7 +58,7 @@ class MetricDefinition:
     higher_is_better: bool | None
     evaluate: Callable[[Totals], dict]
     durations: tuple[str, ...] = ()            # histograms it reads
-    breakdowns: tuple[str, ...] = ALL_BREAKDOWNS
+    breakdowns: tuple[str, ...] = DEFAULT_BREAKDOWNS
     needs: tuple[str, ...] = ()                # special reads: "backlog", "channels", "heatmap"
 
     def describe(self) -> dict:
@@ -70,7 +74,7 @@ REGISTRY: dict[str, MetricDefinition] = {}
 
 def metric(
     id: str, *, label, help, unit: str, family: str, higher_is_better: bool | None,
-    durations: tuple[str, ...] = (), breakdowns: tuple[str, ...] = ALL_BREAKDOWNS, needs: tuple[str, ...] = (),
+    durations: tuple[str, ...] = (), breakdowns: tuple[str, ...] = DEFAULT_BREAKDOWNS, needs: tuple[str, ...] = (),
 ):
     """Register the decorated ``evaluate(totals) -> dict`` as the metric ``id``."""
 

@@ -17,12 +17,19 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Agent, Organization, Team
 from chats.models import Channel, Tag
 from reports import components as C
 from reports.builders import local_midnight
-from reports.metrics.base import ALL_BREAKDOWNS, DIMENSION_BREAKDOWNS, REGISTRY, Totals
+from reports.metrics.base import (
+    ALL_BREAKDOWNS,
+    GROUPED_DIMENSIONS,
+    REGISTRY,
+    SURVEY_BREAKDOWNS,
+    Totals,
+)
 from reports.models import DirtyDay, HourSnapshot
 from reports.rollups import ROLLUPS, month_start, rollup_has_histograms, split_range
 from reports.snapshots import GRAIN_MODELS
@@ -38,6 +45,8 @@ UNKNOWN_FILTER_VALUE = "Unknown {dimension} “{value}”."
 MIXED_DIMENSIONS = "Filtering by {filter} while grouping by {group_by} is not supported; filter and group by the same dimension."
 ONE_FILTER_DIMENSION = "Filter by one of agent, team, channel or tag at a time."
 NO_METRICS = "Name at least one metric."
+UNSUPPORTED_FILTER = "Metric “{metric}” cannot be filtered by {dimension}."
+NO_VALUE_LABEL = {"segment": _lazy("No segment"), "touchpoint": _lazy("No touchpoint")}
 
 
 class MetricsQueryError(ValueError):
@@ -73,6 +82,8 @@ class DateRange:
 def _resolve_filter(organization: Organization, dimension: str, values: list[str]) -> list:
     """External ids or names → the dimension values stored in snapshots, within the organization."""
     values = [v for v in dict.fromkeys(values) if v != ""]
+    if dimension in SURVEY_BREAKDOWNS:
+        return sorted(values)  # free text: a segment or touchpoint nobody used yet simply counts 0
     if dimension == "channel":
         found = {v: v for v in values if v in Channel.values}
     else:
@@ -96,7 +107,7 @@ def _choose_grain(group_by: str | None, filters: dict[str, list]) -> str:
     if len(filter_dims) > 1:
         raise MetricsQueryError(ONE_FILTER_DIMENSION, field=filter_dims[1])
     filter_dim = filter_dims[0] if filter_dims else None
-    if group_by in DIMENSION_BREAKDOWNS:
+    if group_by in GROUPED_DIMENSIONS:
         if filter_dim and filter_dim != group_by:
             raise MetricsQueryError(MIXED_DIMENSIONS.format(filter=filter_dim, group_by=group_by), field="group_by")
         return group_by
@@ -340,7 +351,7 @@ class _Computation:
         return sum(day_hours(self.org, day) for day in rng.each_day())
 
     def extras(self, rng: DateRange) -> dict:
-        extra: dict = {"dimension": self.grain if self.grain in DIMENSION_BREAKDOWNS else None}
+        extra: dict = {"dimension": self.grain if self.grain in GROUPED_DIMENSIONS else None}
         if "chats_total" in self.metric_ids and self.grain == "org":
             agents = SnapshotReader(self.org, "agent", None)
             extra["answering_agents"] = len(agents.dimension_values_where(rng, chats_answered__gt=0))
@@ -370,7 +381,7 @@ class _Computation:
 
     def totals(self, rng: DateRange) -> Totals:
         values = self.reader.sums(rng)[()]
-        if rng == self.rng and self.group_by in DIMENSION_BREAKDOWNS:
+        if rng == self.rng and self.group_by in GROUPED_DIMENSIONS:
             # The same rows as the groups': merge their histograms rather than read them twice.
             hists: dict = {}
             for group in self.dimension_histograms.values():
@@ -385,7 +396,7 @@ class _Computation:
     def groups(self) -> list[dict]:
         if self.group_by is None:
             return []
-        if self.group_by in DIMENSION_BREAKDOWNS:
+        if self.group_by in GROUPED_DIMENSIONS:
             return self.dimension_groups()
         return self.time_groups()
 
@@ -413,6 +424,8 @@ class _Computation:
     def dimension_labels(self, field: str, ids: list) -> dict:
         if field == "channel":
             return {v: (v, str(Channel(v).label)) for v in ids}
+        if field in SURVEY_BREAKDOWNS:
+            return {v: (v, v or str(NO_VALUE_LABEL[field])) for v in ids}
         model = {"agent_id": Agent, "team_id": Team, "tag_id": Tag}[field]
         objs = model.objects.for_org(self.org).filter(pk__in=ids)
         return {o.pk: (getattr(o, "external_id", None) or o.name, o.name) for o in objs}
@@ -520,6 +533,11 @@ def compute(
         for mid in metric_ids:
             if group_by not in REGISTRY[mid].breakdowns:
                 raise MetricsQueryError(_(UNSUPPORTED_BREAKDOWN).format(metric=mid, group_by=group_by), field="group_by")
+    for dimension in SURVEY_BREAKDOWNS:  # only survey scores are counted per segment or touchpoint
+        if (filters or {}).get(dimension):
+            for mid in metric_ids:
+                if dimension not in REGISTRY[mid].breakdowns:
+                    raise MetricsQueryError(_(UNSUPPORTED_FILTER).format(metric=mid, dimension=dimension), field=dimension)
 
     run = _Computation(organization, metric_ids, rng, group_by, filters)
     metrics = _evaluate(metric_ids, run.totals(rng))

@@ -119,3 +119,51 @@ def test_touchpoint_snapshots(org, answers):
         (MON, ""): (0, 1), (THU, ""): (0, 2),
     }
     assert TouchpointDaySnapshot.objects.for_org(org).get(day=TUE, touchpoint="").ces5_n == 1
+
+
+def groups(org, group_by, metrics=("ces", "csat"), **kwargs):
+    result = compute(organization=org, metric_ids=list(metrics), first=MON, last=THU, group_by=group_by,
+                     compare=False, **kwargs)
+    return {g["key"]: {m: (v["value"], v["n"]) for m, v in g["metrics"].items()} for g in result["groups"]}
+
+
+def test_survey_scores_by_segment(org, answers):
+    by_segment = groups(org, "segment")
+    # CES (1-7): enterprise s1 → 2; vip s2 → 5; smb s4 → 3; "" s3 → 6. CSAT (1-5): enterprise
+    # s6, s7, s8 → 5, 4, 3 (positive 2 of 3); "" s9 → 1 (s10 is on 1-10: 10, positive).
+    assert by_segment["enterprise"]["ces"] == (2.0, 1)
+    assert by_segment["vip"]["ces"] == (5.0, 1)
+    assert by_segment["smb"]["ces"] == (3.0, 1)  # s5 (1-5) is reported on its own scale
+    assert by_segment[""]["ces"] == (6.0, 1)
+    assert by_segment["enterprise"]["csat"] == (pytest.approx(200 / 3), 3)
+    assert by_segment[""]["csat"] == (50.0, 2)
+    labels = {g["key"]: g["label"] for g in compute(organization=org, metric_ids=["nps"], first=MON, last=THU,
+                                                      group_by="segment", compare=False)["groups"]}
+    assert labels[""] == "No segment" and labels["vip"] == "vip"
+
+
+def test_survey_scores_by_touchpoint_and_filtered_by_segment(org, answers):
+    assert groups(org, "touchpoint", metrics=("ces",)) == {
+        "post-chat": {"ces": (pytest.approx(13 / 3), 3)}, "email": {"ces": (3.0, 1)}, "": {"ces": (4.0, 1)}}
+    filtered = compute(organization=org, metric_ids=["csat"], first=MON, last=THU, compare=False,
+                       filters={"segment": ["enterprise", "nobody-uses-this"]})["metrics"]["csat"]
+    assert (filtered["value"], filtered["n"]) == (pytest.approx(200 / 3), 3)
+
+
+def test_only_survey_scores_break_down_by_segment(org, answers):
+    from reports.metrics.service import MetricsQueryError
+
+    with pytest.raises(MetricsQueryError, match="cannot be grouped by segment"):
+        compute(organization=org, metric_ids=["csat", "chats_total"], first=MON, last=THU, group_by="segment")
+    with pytest.raises(MetricsQueryError, match="cannot be filtered by touchpoint"):
+        compute(organization=org, metric_ids=["chats_total"], first=MON, last=THU, filters={"touchpoint": ["email"]})
+
+
+def test_the_api_groups_by_segment(org, answers, api_client):
+    response = api_client.get("/api/v1/metrics/", {"metrics": "nps,ces", "from": "2026-03-02", "to": "2026-03-05",
+                                                   "group_by": "touchpoint", "touchpoint": "email"})
+    assert response.status_code == 200, response.content
+    assert [g["key"] for g in response.json()["groups"]] == ["email"]
+    bad = api_client.get("/api/v1/metrics/", {"metrics": "chats_total", "from": "2026-03-02", "to": "2026-03-05",
+                                              "group_by": "segment"})
+    assert bad.status_code == 400 and "group_by" in str(bad.json())
