@@ -217,8 +217,7 @@ GRAINS = ("org", "agent", "team", "channel", "tag", "hour", "segment", "touchpoi
 # Grains read from the base table's own columns (the tag grain joins the source's tag rows),
 # and the base column each groups by besides the day.
 COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel", "segment", "touchpoint")
-GROUPED_COLUMN = {"hour": "hour", "agent": "agent_dim", "team": "team_dim", "channel": "channel_dim",
-                  "segment": "segment_dim", "touchpoint": "touchpoint_dim"}
+GROUPED_COLUMN = {"hour": "hour", **{g: f"{g}_dim" for g in ("agent", "team", "channel", "segment", "touchpoint")}}
 # The parts-table column holding each grain's dimension (integer ids, text, or the hour).
 PARTS_KEY = {"org": None, "hour": "hour", "agent": "dim", "team": "dim", "tag": "dim",
              "channel": "dim_text", "segment": "dim_text", "touchpoint": "dim_text"}
@@ -262,9 +261,8 @@ BUSY_TABLE = "hm_snapshot_busy"
 STEPS_TABLE = "hm_calendar_steps"
 HOURS_TABLE = "hm_calendar_hours"
 TEMP_TABLES = (BASE_TABLE, TAGS_TABLE, PARTS_TABLE, BUSY_TABLE, STEPS_TABLE, HOURS_TABLE)
-DIM_COLUMNS = {"agent": "agent_dim", "team": "team_dim", "channel": "channel_dim",
-               "segment": "segment_dim", "touchpoint": "touchpoint_dim"}
-TEXT_DIMS = frozenset({"channel", "segment", "touchpoint"})
+DIM_COLUMNS = {grain: column for grain, column in GROUPED_COLUMN.items() if grain != "hour"}
+TEXT_DIMS = frozenset(grain for grain, key in PARTS_KEY.items() if key == "dim_text")
 # A chat that lasts longer than this is found through the partial index chat_long_org_ended
 # (chats migration 0002) when busy time is built; every other chat through (organization,
 # requested_at).
@@ -305,7 +303,7 @@ class Builder:
 
     # --- sources --------------------------------------------------------------------------
 
-    def chat_source(self, rng: Range) -> Source:
+    def chat_source(self) -> Source:
         d = self.d
         frt_target, frt_params = target_case_sql(
             self.targets[SlaMetric.CHAT_FIRST_RESPONSE], channel="c.channel", priority=None)
@@ -399,10 +397,10 @@ class Builder:
             },
         )
 
-    def fcr_source(self, rng: Range) -> Source:
+    def fcr_source(self) -> Source:
         """The chats source reduced to first-contact resolution: all that a chat requested later
         can change on an earlier day (through the follow-up window)."""
-        full = self.chat_source(rng)
+        full = self.chat_source()
         return replace(
             full, name="chats_fcr", columns={k: full.columns[k] for k in ("answered", "outcome", "repeat")},
             params=[self.org.follow_up_window_hours * 3600],  # the repeat test's window
@@ -425,7 +423,7 @@ class Builder:
             "tags": [("chats_tickettag", "ticket_id", "row_id")],
         }
 
-    def ticket_created_source(self, rng: Range) -> Source:
+    def ticket_created_source(self) -> Source:
         target, params = target_case_sql(
             self.targets[SlaMetric.TICKET_FIRST_RESPONSE], channel="t.channel", priority="t.priority")
         return Source(
@@ -447,7 +445,7 @@ class Builder:
             durations={"ticket_first_response_time": "frt"},
         )
 
-    def ticket_resolved_source(self, rng: Range) -> Source:
+    def ticket_resolved_source(self) -> Source:
         d = self.d
         target, params = target_case_sql(
             self.targets[SlaMetric.TICKET_RESOLUTION], channel="t.channel", priority="t.priority")
@@ -490,7 +488,7 @@ class Builder:
             "tags": [("chats_chattag", "chat_id", "chat_ref"), ("chats_tickettag", "ticket_id", "ticket_ref")],
         }
 
-    def survey_source(self, rng: Range) -> Source:
+    def survey_source(self) -> Source:
         def case(mapping: dict[str, int], op: str) -> str:
             whens = " ".join(f"WHEN '{scale}' THEN CASE WHEN s.score {op} {v} THEN 1 ELSE 0 END" for scale, v in mapping.items())
             return f"CASE s.scale {whens} ELSE 0 END"
@@ -560,7 +558,7 @@ class Builder:
             },
         )
 
-    def canned_sources(self, rng: Range) -> list[Source]:
+    def canned_sources(self) -> list[Source]:
         # Seconds saved per use: the response's own figure, else its typing time. Computed in
         # Python once per response (few rows) and joined as a small table.
         saved = [
@@ -586,7 +584,7 @@ class Builder:
         d = self.d
         return d.seconds(d.least(end, "cal.end_at"), d.greatest(start, "cal.start_at"))
 
-    def session_source(self, rng: Range) -> Source:
+    def session_source(self) -> Source:
         """Online time, split at local midnight (and local hours)."""
         return Source(
             name="sessions",
@@ -634,7 +632,7 @@ class Builder:
               self.org.pk, rng.end, rng.start, rng.lookback,
               self.org.pk, rng.end, rng.start])
 
-    def busy_source(self, rng: Range) -> Source:
+    def busy_source(self) -> Source:
         """Busy time (see create_busy_intervals), split at local midnight and hours."""
         return Source(
             name="busy",
@@ -829,8 +827,7 @@ class Builder:
             written += cur.rowcount
         return written
 
-    def update_components(self, cur, source: Source, first: dt.date, last: dt.date,
-                          tables: dict[str, tuple[str, str | None]]) -> int:
+    def update_components(self, cur, source: Source, tables: dict[str, tuple[str, str | None]]) -> int:
         """Overwrite the source's components in the chunk's existing snapshot rows with the
         parts: per grain one UPDATE … FROM (PostgreSQL and SQLite)."""
         d, ops = self.d, self.conn.ops
@@ -858,9 +855,7 @@ class Builder:
         contacts, nothing else); returns the rows updated."""
         tz = self.org.tzinfo
         slots = hour_slots(first, last, tz)
-        param = self.d.datetime_param
-        rng = Range(param(slots[0].start), param(slots[-1].end), param(slots[0].start - LONG_CHAT))
-        source = self.fcr_source(rng)
+        source = self.fcr_source()
         with self.conn.cursor() as cur:
             self.d.configure(cur)
             self.create_calendar(cur, slots, step_labels(first, last, tz))
@@ -868,7 +863,7 @@ class Builder:
             self._create_base(cur, source, slots)
             self._create_tag_rows(cur, source)
             self._aggregate(cur, source)
-            updated = self.update_components(cur, source, first, last, tables)
+            updated = self.update_components(cur, source, tables)
             for table in TEMP_TABLES:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
         return updated
@@ -882,8 +877,8 @@ class Builder:
         start, end = slots[0].start, slots[-1].end
         param = self.d.datetime_param
         rng = Range(param(start), param(end), param(start - LONG_CHAT))
-        sources = [self.chat_source(rng), self.ticket_created_source(rng), self.ticket_resolved_source(rng),
-                   self.survey_source(rng), *self.canned_sources(rng), self.session_source(rng), self.busy_source(rng)]
+        sources = [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
+                   self.survey_source(), *self.canned_sources(), self.session_source(), self.busy_source()]
         with self.conn.cursor() as cur:
             self.d.configure(cur)
             self.create_calendar(cur, slots, steps)

@@ -59,9 +59,11 @@ GRAIN_TABLES = {
 
 
 @transaction.atomic
-def _rebuild_chunk(organization: Organization, first: dt.date, last: dt.date, builder: Builder) -> int:
+def _rebuild_chunk(organization: Organization, first: dt.date, last: dt.date, build) -> int:
+    """One chunk in one transaction: `build` (Builder.build_chunk or build_fcr_chunk) under the
+    days' locks, then the roll-ups of the months it touched."""
     _lock_days(organization, first, last)
-    written = builder.build_chunk(first, last, GRAIN_TABLES)
+    written = build(first, last, GRAIN_TABLES)
     refresh_rollups(organization, first, last)
     return written
 
@@ -80,7 +82,7 @@ def snapshots_rebuild(
     builder = Builder(organization)
     written = 0
     for start, end in chunks(first, last):
-        written += _rebuild_chunk(organization, start, end, builder)
+        written += _rebuild_chunk(organization, start, end, builder.build_chunk)
         if progress:
             progress((end - start).days + 1)
     return written
@@ -128,16 +130,8 @@ def fcr_rebuild(*, organization: Organization, first: dt.date, last: dt.date) ->
     builder = Builder(organization)
     for start, end in contiguous_ranges([day for day in days if day in built]):
         for chunk_first, chunk_last in chunks(start, end):
-            written += _fcr_chunk(organization, chunk_first, chunk_last, builder)
+            written += _rebuild_chunk(organization, chunk_first, chunk_last, builder.build_fcr_chunk)
     return written
-
-
-@transaction.atomic
-def _fcr_chunk(organization: Organization, first: dt.date, last: dt.date, builder: Builder) -> int:
-    _lock_days(organization, first, last)
-    updated = builder.build_fcr_chunk(first, last, GRAIN_TABLES)
-    refresh_rollups(organization, first, last)
-    return updated
 
 
 def dirty_days_rebuild(*, organization: Organization) -> list[dt.date]:
