@@ -109,6 +109,12 @@ def step_labels(first: dt.date, last: dt.date, tz) -> list[tuple[int, dt.date, i
     return out
 
 
+def tag_ids(i: int) -> str:
+    """PostgreSQL: the SQL of a base row's tag ids from its i-th tag link table (an array, NULL
+    for none), for the source's columns and the base table's tags_<i> column."""
+    return f"tg{i}.ids"
+
+
 def pg_json_object_agg(key: str, value: str) -> str:
     """PostgreSQL: a JSON object of a group's (text key, number) pairs, assembled as text and
     cast once per group (several times faster than jsonb_object_agg)."""
@@ -126,7 +132,9 @@ class Dialect:
 
     def seconds(self, later: str, earlier: str) -> str:
         if self.pg:
-            return f"EXTRACT(EPOCH FROM ({later} - {earlier}))::float8"
+            # date_part, not EXTRACT: a float8 straight away (EXTRACT computes a numeric, several
+            # times slower per row; the values are the same).
+            return f"date_part('epoch', {later} - {earlier})"
         return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
     def greatest(self, a: str, b: str) -> str:
@@ -153,7 +161,7 @@ class Dialect:
 
     def step_of(self, ts: str) -> str:
         if self.pg:
-            return f"FLOOR(EXTRACT(EPOCH FROM {ts}) / {STEP_SECONDS})::bigint"
+            return f"FLOOR(date_part('epoch', {ts}) / {STEP_SECONDS})::bigint"
         return f"(CAST(strftime('%%s', {ts}) AS INTEGER) / {STEP_SECONDS})"  # %% escapes the placeholder
 
     def datetime_param(self, value: dt.datetime):
@@ -182,11 +190,12 @@ class Dialect:
         """The one non-NULL value of a column in a group (PostgreSQL has no MAX(jsonb))."""
         return f"(array_agg({column}) FILTER (WHERE {column} IS NOT NULL))[1]" if self.pg else f"MAX({column})"
 
-    def long_chat(self, alias: str) -> str:
-        """Matches the predicate of the partial index chat_long_org_ended (PostgreSQL)."""
+    def longer_than_a_day(self, start: str, end: str) -> str:
+        """An interval longer than LONG_INTERVAL: matches the predicates of the partial indexes
+        chat_long_org_ended and session_long_org_ended (PostgreSQL)."""
         if self.pg:
-            return f"({alias}.ended_at - {alias}.requested_at) > INTERVAL '1 day'"
-        return f"(julianday({alias}.ended_at) - julianday({alias}.requested_at)) > 1"
+            return f"({end} - {start}) > INTERVAL '1 day'"
+        return f"(julianday({end}) - julianday({start})) > 1"
 
     def lookup(self, table: str, alias: str, key: str) -> str:
         """LEFT JOIN `table` by primary key `key` as one indexed lookup per row. On PostgreSQL
@@ -258,20 +267,21 @@ BASE_TABLE = "hm_snapshot_base"
 TAGS_TABLE = "hm_snapshot_base_tags"
 PARTS_TABLE = "hm_snapshot_parts"
 BUSY_TABLE = "hm_snapshot_busy"
+SESSIONS_TABLE = "hm_snapshot_sessions"
 STEPS_TABLE = "hm_calendar_steps"
 HOURS_TABLE = "hm_calendar_hours"
-TEMP_TABLES = (BASE_TABLE, TAGS_TABLE, PARTS_TABLE, BUSY_TABLE, STEPS_TABLE, HOURS_TABLE)
+TEMP_TABLES = (BASE_TABLE, TAGS_TABLE, PARTS_TABLE, BUSY_TABLE, SESSIONS_TABLE, STEPS_TABLE, HOURS_TABLE)
 DIM_COLUMNS = {grain: column for grain, column in GROUPED_COLUMN.items() if grain != "hour"}
 TEXT_DIMS = frozenset(grain for grain, key in PARTS_KEY.items() if key == "dim_text")
-# A chat that lasts longer than this is found through the partial index chat_long_org_ended
-# (chats migration 0002) when busy time is built; every other chat through (organization,
-# requested_at).
-LONG_CHAT = dt.timedelta(days=1)
+# A chat or an agent session that lasts longer than this is found through a partial index
+# (chats migrations 0002 and 0003: chat_long_org_ended, session_long_org_ended) when a range of
+# days is built; every other one through its (organization, start) index.
+LONG_INTERVAL = dt.timedelta(days=1)
 # PostgreSQL settings for the build's transaction (the benchmark's floor runs with the same):
 # memory for a month of a large organization's base rows grouped six ways without spilling,
 # and no JIT compilation, which costs more (100-200 ms a statement) than it saves on
 # statements that each read one chunk.
-BUILD_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+BUILD_SETTINGS = {"work_mem": "64MB", "jit": "off", "max_parallel_workers_per_gather": "0"}
 
 
 @dataclass(frozen=True)
@@ -280,7 +290,7 @@ class Range:
 
     start: object
     end: object
-    lookback: object  # start - LONG_CHAT
+    lookback: object  # start - LONG_INTERVAL
 
 
 class Builder:
@@ -310,7 +320,12 @@ class Builder:
         wait_target, wait_params = target_case_sql(
             self.targets[SlaMetric.CHAT_WAIT], channel="c.channel", priority=None)
         high = list(Tag.objects.for_org(self.org).filter(high_priority=True).values_list("pk", flat=True))
-        high_sql = self._exists("chats_chattag", f"chat_id = c.id AND tag_id IN ({', '.join(['%s'] * len(high))})")
+        if d.pg:  # the chat's tag ids, read once per chat with its tag rows (see _create_base)
+            tag_n = f"COALESCE(cardinality({tag_ids(0)}), 0)"
+            high_sql = f"{tag_ids(0)} && ARRAY[{', '.join(['%s'] * len(high))}]::bigint[]"
+        else:
+            tag_n = "(SELECT COUNT(*) FROM chats_chattag x WHERE x.chat_id = c.id)"
+            high_sql = self._exists("chats_chattag", f"chat_id = c.id AND tag_id IN ({', '.join(['%s'] * len(high))})")
         answered = "c.accepted_at IS NOT NULL"
         duration = f"CASE WHEN {answered} AND c.ended_at IS NOT NULL THEN {d.seconds('c.ended_at', 'c.accepted_at')} END"
         wrap = f"CASE WHEN c.ended_at IS NOT NULL AND c.closed_at IS NOT NULL THEN {d.seconds('c.closed_at', 'c.ended_at')} END"
@@ -338,7 +353,7 @@ class Builder:
             "dur": duration,
             "wrap": wrap,
             "chat_resp": f"CASE WHEN {answered} AND c.response_count > 0 THEN c.response_time_total_s / c.response_count END",
-            "tag_n": "(SELECT COUNT(*) FROM chats_chattag x WHERE x.chat_id = c.id)",
+            "tag_n": tag_n,
             # The organization's few high-priority tags are parameters.
             "high_tag": f"CASE WHEN {high_sql} THEN 1 ELSE 0 END" if high else "0",
             "canned": f"CASE WHEN {answered} AND {self._exists('chats_cannedresponseuse', 'chat_id = c.id')} THEN 1 ELSE 0 END",
@@ -584,15 +599,25 @@ class Builder:
         d = self.d
         return d.seconds(d.least(end, "cal.end_at"), d.greatest(start, "cal.start_at"))
 
+    def create_sessions(self, cur, rng: Range) -> None:
+        """SESSIONS_TABLE: the online sessions that reach into the chunk, read once for online
+        and busy time. Found by started_at: those started from LONG_INTERVAL before the chunk
+        through its end, and, through a partial index, the rare longer ones from before."""
+        sessions = ("SELECT se.organization_id, se.agent_id, se.started_at, se.ended_at FROM chats_agentsession se "
+                    "WHERE se.organization_id = %s AND se.status = 'online' AND se.ended_at > %s AND se.started_at < %s AND ")
+        cur.execute(f"DROP TABLE IF EXISTS {SESSIONS_TABLE}")
+        cur.execute(f"CREATE TEMPORARY TABLE {SESSIONS_TABLE} AS {sessions} se.started_at >= %s UNION ALL "
+                    f"{sessions} se.started_at < %s AND {self.d.longer_than_a_day('se.started_at', 'se.ended_at')}",
+                    [self.org.pk, rng.start, rng.end, rng.lookback] * 2)
+
     def session_source(self) -> Source:
         """Online time, split at local midnight (and local hours)."""
         return Source(
             name="sessions",
-            from_sql="chats_agentsession se",
+            from_sql=f"{SESSIONS_TABLE} se",
             interval=("se.started_at", "se.ended_at"),
             dims={"agent": "se.agent_id", "team": "ag.team_id"},
             joins="JOIN accounts_agent ag ON ag.id = se.agent_id",
-            where="se.status = 'online'",
             columns={"online": self._overlap("se.started_at", "se.ended_at")},
             sums={"online_seconds": "online"},
         )
@@ -603,7 +628,7 @@ class Builder:
         gaps-and-islands over window functions), intersected with the agent's online
         sessions. Materialized on its own so the calendar join reads it once.
 
-        The chats are found by requested_at: those requested from LONG_CHAT before the chunk
+        The chats are found by requested_at: those requested from LONG_INTERVAL before the chunk
         through its end, and, through a partial index, the rare longer ones from before."""
         d = self.d
         chat = ("SELECT c.agent_id, c.accepted_at AS s, c.ended_at AS e FROM chats_chat c "
@@ -615,7 +640,7 @@ class Builder:
         WITH iv AS (
             {chat} c.requested_at >= %s AND c.requested_at < %s
             UNION ALL
-            {chat} c.requested_at < %s AND {d.long_chat('c')}
+            {chat} c.requested_at < %s AND {d.longer_than_a_day('c.requested_at', 'c.ended_at')}
         ),
         mk AS (
             SELECT agent_id, s, e, CASE WHEN s <= MAX(e) OVER (
@@ -625,12 +650,9 @@ class Builder:
         isl AS (SELECT agent_id, s, e, SUM(opens) OVER (PARTITION BY agent_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island FROM mk),
         merged AS (SELECT agent_id, MIN(s) AS s, MAX(e) AS e FROM isl GROUP BY agent_id, island)
         SELECT se.organization_id, m.agent_id, {d.greatest('m.s', 'se.started_at')} AS s, {d.least('m.e', 'se.ended_at')} AS e
-        FROM merged m JOIN chats_agentsession se ON se.agent_id = m.agent_id AND se.status = 'online'
-          AND se.organization_id = %s AND se.started_at < m.e AND se.ended_at > m.s
-          AND se.started_at < %s AND se.ended_at > %s
+        FROM merged m JOIN {SESSIONS_TABLE} se ON se.agent_id = m.agent_id AND se.started_at < m.e AND se.ended_at > m.s
         """, [self.org.pk, rng.end, rng.start, rng.lookback, rng.end,
-              self.org.pk, rng.end, rng.start, rng.lookback,
-              self.org.pk, rng.end, rng.start])
+              self.org.pk, rng.end, rng.start, rng.lookback])
 
     def busy_source(self) -> Source:
         """Busy time (see create_busy_intervals), split at local midnight and hours."""
@@ -650,21 +672,24 @@ class Builder:
         """The chunk's local hours (HOURS_TABLE) and 15-minute steps (STEPS_TABLE), once."""
         d, ops = self.d, self.conn.ops
         ts_type = "timestamptz" if d.pg else "text"
-        for table, ddl, rows in (
-            (STEPS_TABLE, "step bigint PRIMARY KEY, day date NOT NULL, hour integer NOT NULL",
+        for table, columns, rows in (
+            (STEPS_TABLE, [("step", "bigint PRIMARY KEY"), ("day", "date"), ("hour", "integer")],
              [(step, ops.adapt_datefield_value(day), hour) for step, day, hour in steps]),
-            (HOURS_TABLE, f"day date NOT NULL, hour integer NOT NULL, start_at {ts_type} NOT NULL, end_at {ts_type} NOT NULL",
+            (HOURS_TABLE, [("day", "date"), ("hour", "integer"), ("start_at", ts_type), ("end_at", ts_type)],
              [(ops.adapt_datefield_value(s.day), s.hour, d.datetime_param(s.start), d.datetime_param(s.end)) for s in slots]),
         ):
             cur.execute(f"DROP TABLE IF EXISTS {table}")
-            cur.execute(f"CREATE TEMPORARY TABLE {table} ({ddl})")
+            cur.execute(f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{name} {sql_type} NOT NULL' for name, sql_type in columns)})")
             if table == HOURS_TABLE:
                 cur.execute(f"CREATE INDEX {table}_end ON {table} (end_at)")
-            width = len(rows[0])
-            for i in range(0, len(rows), 1000):  # stays under SQLite's parameter limit
-                batch = rows[i:i + 1000]
-                cur.execute(f"INSERT INTO {table} VALUES {', '.join(['(' + ', '.join(['%s'] * width) + ')'] * len(batch))}",
-                            [v for row in batch for v in row])
+            if d.pg:  # one array parameter per column
+                arrays = ", ".join(f"%s::{sql_type.split()[0]}[]" for _, sql_type in columns)
+                cur.execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})", [list(col) for col in zip(*rows, strict=True)])
+            else:
+                for i in range(0, len(rows), 1000):  # stays under SQLite's parameter limit
+                    batch = rows[i:i + 1000]
+                    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(batch))
+                    cur.execute(f"INSERT INTO {table} VALUES {values}", [v for row in batch for v in row])
             self.d.analyze(cur, table)
 
     def create_parts(self, cur) -> None:
@@ -682,7 +707,7 @@ class Builder:
         d = self.d
         range_params = [d.datetime_param(slots[0].start), d.datetime_param(slots[-1].end)]
         if source.interval:
-            # Few rows (sessions): overlap every hour slot; the range test uses the index.
+            # Few rows (the chunk's sessions and busy intervals): overlap every hour slot.
             start, end = source.interval
             # Slots are at most 2 hours long (the repeated autumn hour), which bounds the
             # indexed end_at range each interval can meet.
@@ -697,8 +722,19 @@ class Builder:
         select += [f"{source.dims.get(grain, d.null('text' if grain in TEXT_DIMS else 'bigint'))} AS {column}"
                    for grain, column in DIM_COLUMNS.items()]
         select += [f"{expr} AS {name}" for name, expr in {**source.refs, **source.columns}.items()]
+        tag_joins = ""
+        if d.pg and source.tags:
+            # The row's tag ids as an array (column tag_ids), one index lookup per row and link
+            # table (a row has a chat or a ticket, so at most one array is not NULL); the tag
+            # rows unnest it (_tag_rows).
+            for i, (table, column, ref) in enumerate(source.tags):
+                alias = tag_ids(i).split(".")[0]
+                tag_joins += (f" LEFT JOIN LATERAL (SELECT array_agg(x.tag_id) AS ids FROM {table} x "
+                              f"WHERE x.{column} = {source.refs[ref]}) {alias} ON true")
+            arrays = [tag_ids(i) for i in range(len(source.tags))]
+            select.append(f"{arrays[0] if len(arrays) == 1 else f'array_cat({arrays[0]}, {arrays[1]})'} AS tag_ids")
         with_ctes = f"WITH {source.ctes} " if source.ctes else ""
-        rows = (f"{with_ctes}SELECT {', '.join(select)} FROM {source.from_sql} {join} {source.joins} "
+        rows = (f"{with_ctes}SELECT {', '.join(select)} FROM {source.from_sql} {join}{tag_joins} {source.joins} "
                 f"WHERE {main_alias}.organization_id = %s AND {in_range} AND {source.where}")
         if source.durations:
             seconds = ", ".join(f"{expr} AS d_{name}" for name, expr in source.durations.items())
@@ -708,17 +744,22 @@ class Builder:
         cur.execute(f"CREATE TEMPORARY TABLE {BASE_TABLE} AS {rows}",
                     source.cte_params + source.params + [self.org.pk] + range_params)
 
+    def _tag_rows(self) -> str:
+        """The base rows once per tag of their chat or ticket (column tag_dim), as a FROM item:
+        on PostgreSQL the unnested tag id arrays of the base rows, on SQLite TAGS_TABLE."""
+        if self.d.pg:
+            return f"(SELECT b.*, t.tag_dim FROM {BASE_TABLE} b CROSS JOIN LATERAL unnest(b.tag_ids) AS t(tag_dim))"
+        return TAGS_TABLE
+
     def _create_tag_rows(self, cur, source: Source) -> None:
-        """TAGS_TABLE: each base row once per tag of its chat or ticket (column tag_dim), found by
-        an index lookup per row (on PostgreSQL a LATERAL subquery the planner cannot turn into
-        a scan of the whole link table, which a late day's few rows would not repay)."""
-        selects = []
-        for table, column, ref in source.tags:
-            if self.d.pg:
-                lookup = f"CROSS JOIN LATERAL (SELECT x.tag_id FROM {table} x WHERE x.{column} = base.{ref} OFFSET 0) tg"
-            else:
-                lookup = f"JOIN {table} tg ON tg.{column} = base.{ref}"
-            selects.append(f"SELECT base.*, tg.tag_id AS tag_dim FROM {BASE_TABLE} base {lookup}")
+        """SQLite: TAGS_TABLE, each base row joined to the tag links of its chat or ticket.
+        (PostgreSQL reads the tag ids once per row into the base table instead: a join the
+        planner could turn into a scan of the whole link table, which a late day's few rows
+        would not repay.)"""
+        if self.d.pg or not source.supports("tag"):
+            return
+        selects = [f"SELECT base.*, tg.tag_id AS tag_dim FROM {BASE_TABLE} base JOIN {table} tg ON tg.{column} = base.{ref}"
+                   for table, column, ref in source.tags]
         cur.execute(f"DROP TABLE IF EXISTS {TAGS_TABLE}")
         cur.execute(f"CREATE TEMPORARY TABLE {TAGS_TABLE} AS {' UNION ALL '.join(selects)}")
 
@@ -773,7 +814,7 @@ class Builder:
             outputs += [(f"{name}_sum", f"SUM(d_{name})"), (f"{name}_n", f"COUNT(d_{name})")]
         columns = ["grain", "day", "hour", "dim", "dim_text", *(col for col, _ in outputs)]
         cur.execute(f"INSERT INTO {PARTS_TABLE} ({', '.join(columns)}) "
-                    + self._grouped(source, outputs, f"{BASE_TABLE} base", f"{TAGS_TABLE} base"))
+                    + self._grouped(source, outputs, f"{BASE_TABLE} base", f"{self._tag_rows()} base"))
 
     def _histograms(self, cur, source: Source) -> None:
         """Every duration's histogram for every grain: bucket counts grouped by every grain at
@@ -783,13 +824,13 @@ class Builder:
         d = self.d
         def unpivot(table: str, keep: list[str]) -> str:
             return "(" + " UNION ALL ".join(
-                f"SELECT {', '.join(keep)}, {i} AS metric, b_{name} AS bk FROM {table} WHERE b_{name} IS NOT NULL"
+                f"SELECT {', '.join(keep)}, {i} AS metric, b_{name} AS bk FROM {table} src WHERE b_{name} IS NOT NULL"
                 for i, name in enumerate(source.durations)) + ") base"
 
         counts = self._grouped(
             source, [("metric", "base.metric"), ("bk", "base.bk"), ("n", "COUNT(*)")],
             unpivot(BASE_TABLE, ["day", "hour", *DIM_COLUMNS.values()]),
-            unpivot(TAGS_TABLE, ["day", "tag_dim"]) if source.supports("tag") else "",
+            unpivot(self._tag_rows(), ["day", "tag_dim"]) if source.supports("tag") else "",
             extra=("base.metric", "base.bk"))
         # One JSON object per group and duration, then placed in that duration's column.
         hists = ", ".join(f"CASE WHEN metric = {i} THEN h END" for i in range(len(source.durations)))
@@ -801,8 +842,7 @@ class Builder:
 
     def run_source(self, cur, source: Source, slots: list[Slot]) -> None:
         self._create_base(cur, source, slots)
-        if source.supports("tag"):
-            self._create_tag_rows(cur, source)
+        self._create_tag_rows(cur, source)
         self._aggregate(cur, source)
         self._histograms(cur, source)
 
@@ -876,13 +916,14 @@ class Builder:
         steps = step_labels(first, last, tz)
         start, end = slots[0].start, slots[-1].end
         param = self.d.datetime_param
-        rng = Range(param(start), param(end), param(start - LONG_CHAT))
+        rng = Range(param(start), param(end), param(start - LONG_INTERVAL))
         sources = [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
                    self.survey_source(), *self.canned_sources(), self.session_source(), self.busy_source()]
         with self.conn.cursor() as cur:
             self.d.configure(cur)
             self.create_calendar(cur, slots, steps)
             self.create_parts(cur)
+            self.create_sessions(cur, rng)
             self.create_busy_intervals(cur, rng)
             for source in sources:
                 self.run_source(cur, source, slots)

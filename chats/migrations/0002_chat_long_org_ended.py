@@ -3,10 +3,12 @@
 Snapshot builders find the chats that reach into a range of days by requested_at (the chats
 requested from a day before the range through its end), and the longer ones from before through
 this index (reports.builders.Builder.create_busy_intervals; its predicate must stay the same as
-Dialect.long_chat). PostgreSQL only: the embedded SQLite default scans instead.
+Dialect.longer_than_a_day). PostgreSQL only: the embedded SQLite default scans instead.
 """
 
 from django.db import migrations
+
+from chats.migrations._postgres import postgres_only
 
 CREATE = (
     "CREATE INDEX IF NOT EXISTS chat_long_org_ended ON chats_chat (organization_id, ended_at) "
@@ -15,14 +17,7 @@ CREATE = (
 DROP = "DROP INDEX IF EXISTS chat_long_org_ended"
 
 
-def run(sql):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("chats", "0001_initial")]
 
-    operations = [migrations.RunPython(run(CREATE), run(DROP))]
+    operations = [postgres_only(CREATE, DROP)]
