@@ -823,6 +823,11 @@ class Builder:
             return
         d = self.d
         def unpivot(table: str, keep: list[str]) -> str:
+            """One row per (row, duration with a value): on PostgreSQL one scan of `table`."""
+            if d.pg:
+                values = ", ".join(f"({i}, src.b_{name})" for i, name in enumerate(source.durations))
+                return (f"(SELECT {', '.join(f'src.{k}' for k in keep)}, v.metric, v.bk FROM {table} src "
+                        f"CROSS JOIN LATERAL (VALUES {values}) AS v(metric, bk) WHERE v.bk IS NOT NULL) base")
             return "(" + " UNION ALL ".join(
                 f"SELECT {', '.join(keep)}, {i} AS metric, b_{name} AS bk FROM {table} src WHERE b_{name} IS NOT NULL"
                 for i, name in enumerate(source.durations)) + ") base"
