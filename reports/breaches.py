@@ -41,7 +41,7 @@ from reports.metrics.service import (
     UNKNOWN_FILTER_VALUE,
     DateRange,
     MetricsQueryError,
-    _resolve_filter,
+    resolve_filter,
 )
 from reports.models import SlaMetric
 from reports.sla import target_case_sql, targets_for
@@ -191,7 +191,7 @@ def sla_breaches(
         if name == "priority":
             qs = qs.filter(priority__in=_resolve_priorities(values))
             continue
-        resolved = _resolve_filter(organization, name, values)
+        resolved = resolve_filter(organization, name, values)
         field = {"agent": "agent_id", "team": "breach_team_id", "channel": "channel"}[name]
         qs = qs.filter(**{f"{field}__in": resolved})
 

@@ -79,7 +79,7 @@ class DateRange:
 
 # --- filters --------------------------------------------------------------------------------
 
-def _resolve_filter(organization: Organization, dimension: str, values: list[str]) -> list:
+def resolve_filter(organization: Organization, dimension: str, values: list[str]) -> list:
     """External ids or names → the dimension values stored in snapshots, within the organization."""
     values = [v for v in dict.fromkeys(values) if v != ""]
     if dimension in SURVEY_BREAKDOWNS:
@@ -338,7 +338,7 @@ class _Computation:
         self.metric_ids = metric_ids
         self.rng = rng
         self.group_by = group_by
-        resolved = {dim: _resolve_filter(organization, dim, values) for dim, values in (filters or {}).items() if values}
+        resolved = {dim: resolve_filter(organization, dim, values) for dim, values in (filters or {}).items() if values}
         self.grain = _choose_grain(group_by, resolved)
         dim_values = resolved.get(self.grain)
         self.reader = SnapshotReader(organization, self.grain, dim_values)
