@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from accounts.api.base import OrgAPIView
 from chats.api.read_views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ReadCursorPagination
 from chats.models import Channel, Priority
-from reports.api.views import CommaList
+from reports.api.views import DAY_RANGE_PARAMETERS, CommaList, DayRangeInput
 from reports.breaches import FILTERS, MEASURE_IDS, MEASURES, sla_breaches
 from reports.metrics.service import MAX_RANGE_DAYS, MetricsQueryError
 
@@ -101,19 +101,12 @@ class SlaBreachesView(OrgAPIView):
     filter_backends: list = []
     serializer_class = SlaBreachSerializer
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(DayRangeInput):
         measure = serializers.CharField()
-        from_ = serializers.DateField()
-        to = serializers.DateField()
         agent = CommaList(required=False, default=list)
         team = CommaList(required=False, default=list)
         channel = CommaList(required=False, default=list)
         priority = CommaList(required=False, default=list)
-
-        def get_fields(self):
-            fields = super().get_fields()
-            fields["from"] = fields.pop("from_")  # "from" is a Python keyword
-            return fields
 
     @extend_schema(
         operation_id="metrics_sla_breaches_list",
@@ -122,8 +115,7 @@ class SlaBreachesView(OrgAPIView):
         parameters=[
             OpenApiParameter("measure", OpenApiTypes.STR, required=True, enum=list(MEASURE_IDS),
                              description="The SLA measure (the `measures` of `sla_compliance`)."),
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First local day, inclusive."),
-            OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last local day, inclusive."),
+            *DAY_RANGE_PARAMETERS,
             OpenApiParameter("agent", OpenApiTypes.STR, description="Only this agent (external id or name; comma-separated)."),
             OpenApiParameter("team", OpenApiTypes.STR,
                              description="Only this team (external id or name; comma-separated): the conversation's "

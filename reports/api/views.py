@@ -21,13 +21,30 @@ class CommaList(serializers.Field):
         return [v.strip() for raw in values for v in str(raw).split(",") if v.strip()]
 
 
+class DayRangeInput(serializers.Serializer):
+    """Query parameters ``from`` and ``to``: a range of the organization's local days."""
+
+    from_ = serializers.DateField(help_text="First local day (inclusive).")
+    to = serializers.DateField(help_text="Last local day (inclusive).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # "from" is a Python keyword
+        return fields
+
+
+# Their OpenAPI description (the views read query parameters through a plain serializer).
+DAY_RANGE_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First local day, inclusive."),
+    OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last local day, inclusive."),
+]
+
+
 class MetricsView(OrgAPIView):
     """Metric values for a range of the organization's local days, from snapshots."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(DayRangeInput):
         metrics = CommaList(help_text="Comma-separated metric ids (see /api/v1/metrics/catalogue).")
-        from_ = serializers.DateField(help_text="First local day (inclusive).")
-        to = serializers.DateField(help_text="Last local day (inclusive).")
         group_by = serializers.ChoiceField(choices=ALL_BREAKDOWNS, required=False)
         compare = serializers.ChoiceField(choices=["previous", "none"], required=False, default="previous")
         agent = CommaList(required=False, default=list)
@@ -37,17 +54,11 @@ class MetricsView(OrgAPIView):
         segment = CommaList(required=False, default=list)
         touchpoint = CommaList(required=False, default=list)
 
-        def get_fields(self):
-            fields = super().get_fields()
-            fields["from"] = fields.pop("from_")  # "from" is a Python keyword
-            return fields
-
     @extend_schema(
         operation_id="metrics_retrieve",
         parameters=[
             OpenApiParameter("metrics", OpenApiTypes.STR, required=True, description="e.g. first_response_time,csat"),
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First local day, inclusive."),
-            OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last local day, inclusive."),
+            *DAY_RANGE_PARAMETERS,
             OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(ALL_BREAKDOWNS)),
             OpenApiParameter("compare", OpenApiTypes.STR, enum=["previous", "none"]),
             *[OpenApiParameter(d, OpenApiTypes.STR, description=f"Only this {d} (external id or name; comma-separated)")
