@@ -18,6 +18,7 @@ SQLite alike.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -109,10 +110,15 @@ def step_labels(first: dt.date, last: dt.date, tz) -> list[tuple[int, dt.date, i
     return out
 
 
+def tag_alias(i: int) -> str:
+    """PostgreSQL: the alias of the LATERAL subquery reading a base row's tag ids from its
+    source's i-th tag link table (see Builder._create_base)."""
+    return f"tg{i}"
+
+
 def tag_ids(i: int) -> str:
-    """PostgreSQL: the SQL of a base row's tag ids from its i-th tag link table (an array, NULL
-    for none), for the source's columns and the base table's tags_<i> column."""
-    return f"tg{i}.ids"
+    """PostgreSQL: the SQL of those tag ids (an array, NULL for none), for the source's columns."""
+    return f"{tag_alias(i)}.ids"
 
 
 def pg_json_object_agg(key: str, value: str) -> str:
@@ -135,14 +141,20 @@ class Dialect:
             # date_part, not EXTRACT: a float8 straight away (EXTRACT computes a numeric, several
             # times slower per row; the values are the same).
             return f"date_part('epoch', {later} - {earlier})"
-        # Integer microseconds (whole seconds of the text up to the seconds, then its six
-        # fraction digits), divided once: exact, as on PostgreSQL. (julianday's double of days is
-        # only good to ~40 µs: 60 s could come out 60.00004.) Django stores
-        # 'YYYY-MM-DD HH:MM:SS[.ffffff]'; %% escapes the placeholder.
+        # Integer microseconds (whole seconds, then the text's six fraction digits), divided once:
+        # exact, as on PostgreSQL. (julianday's double of days is only good to ~40 µs: 60 s
+        # could come out 60.00004.)
         def micros(ts: str) -> str:
-            return f"(CAST(strftime('%%s', substr({ts}, 1, 19)) AS INTEGER) * 1000000 + CAST(substr({ts}, 21) AS INTEGER))"
+            return f"({self._sqlite_whole_seconds(ts)} * 1000000 + CAST(substr({ts}, 21) AS INTEGER))"
 
         return f"(({micros(later)} - {micros(earlier)}) / 1000000.0)"
+
+    @staticmethod
+    def _sqlite_whole_seconds(ts: str) -> str:
+        """SQLite: the whole seconds since the epoch of a stored timestamp, read from its text up
+        to the seconds (Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]'; strftime of the whole text
+        would round .9995 up to the next second). %% escapes the placeholder."""
+        return f"CAST(strftime('%%s', substr({ts}, 1, 19)) AS INTEGER)"
 
     def greatest(self, a: str, b: str) -> str:
         return f"GREATEST({a}, {b})" if self.pg else f"MAX({a}, {b})"
@@ -169,7 +181,7 @@ class Dialect:
     def step_of(self, ts: str) -> str:
         if self.pg:
             return f"FLOOR(date_part('epoch', {ts}) / {STEP_SECONDS})::bigint"
-        return f"(CAST(strftime('%%s', {ts}) AS INTEGER) / {STEP_SECONDS})"  # %% escapes the placeholder
+        return f"({self._sqlite_whole_seconds(ts)} / {STEP_SECONDS})"
 
     def datetime_param(self, value: dt.datetime):
         return self.conn.ops.adapt_datetimefield_value(value)
@@ -735,11 +747,10 @@ class Builder:
             # table (a row has a chat or a ticket, so at most one array is not NULL); the tag
             # rows unnest it (_tag_rows).
             for i, (table, column, ref) in enumerate(source.tags):
-                alias = tag_ids(i).split(".")[0]
                 tag_joins += (f" LEFT JOIN LATERAL (SELECT array_agg(x.tag_id) AS ids FROM {table} x "
-                              f"WHERE x.{column} = {source.refs[ref]}) {alias} ON true")
-            arrays = [tag_ids(i) for i in range(len(source.tags))]
-            select.append(f"{arrays[0] if len(arrays) == 1 else f'array_cat({arrays[0]}, {arrays[1]})'} AS tag_ids")
+                              f"WHERE x.{column} = {source.refs[ref]}) {tag_alias(i)} ON true")
+            arrays = functools.reduce(lambda a, b: f"array_cat({a}, {b})", map(tag_ids, range(len(source.tags))))
+            select.append(f"{arrays} AS tag_ids")
         with_ctes = f"WITH {source.ctes} " if source.ctes else ""
         rows = (f"{with_ctes}SELECT {', '.join(select)} FROM {source.from_sql} {join}{tag_joins} {source.joins} "
                 f"WHERE {main_alias}.organization_id = %s AND {in_range} AND {source.where}")

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from reports.builders import Dialect
+from reports.builders import STEP_SECONDS, Dialect
 
 SQLITE = Dialect(SimpleNamespace(vendor="sqlite"))
 T0 = dt.datetime(2025, 3, 30, 0, 59, 59, 999_999)
@@ -46,3 +46,11 @@ def test_window_and_long_interval_boundaries_are_exact():
     assert run(SQLITE.within_seconds("a", "b", window), T0 + dt.timedelta(hours=72, microseconds=1), T0) == 0
     assert run(SQLITE.longer_than_a_day("b", "a"), T0 + dt.timedelta(days=1), T0) == 0
     assert run(SQLITE.longer_than_a_day("b", "a"), T0 + dt.timedelta(days=1, microseconds=1), T0) == 1
+
+
+def test_calendar_step_of_an_instant_just_before_a_step_boundary():
+    # 00:14:59.999999 is still in the step that starts at 00:00 (strftime of the whole text
+    # rounds it up to 00:15:00, the next step, and at 23:59:59.9996 to the next day).
+    for ts in (dt.datetime(2025, 3, 30, 0, 14, 59, 999_999), dt.datetime(2025, 3, 30, 23, 59, 59, 999_600)):
+        expected = int(ts.replace(tzinfo=dt.UTC).timestamp()) // STEP_SECONDS
+        assert run(SQLITE.step_of("a"), ts, ts) == expected
