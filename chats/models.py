@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ExternalIdModel, external_id_unique
 from accounts.tenancy import OrgScopedModel
+from chats.windows import in_activity, in_history
 
 # Typing speed assumed for a canned response's default time saved (METRICS.md: canned_usage).
 TYPING_WORDS_PER_MINUTE = 40
@@ -28,8 +29,8 @@ class Customer(ExternalIdModel):
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
     segment = models.CharField(_("segment"), max_length=100, blank=True)
-    acquired_at = models.DateTimeField(_("acquired"))
-    churned_at = models.DateTimeField(_("churned"), null=True, blank=True)
+    acquired_at = models.DateTimeField(_("acquired"), validators=[in_history])
+    churned_at = models.DateTimeField(_("churned"), null=True, blank=True, validators=[in_history])
     referred_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
     )
@@ -53,7 +54,7 @@ class Customer(ExternalIdModel):
 class Purchase(ExternalIdModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    purchased_at = models.DateTimeField(_("purchased"))
+    purchased_at = models.DateTimeField(_("purchased"), validators=[in_history])
 
     class Meta(ExternalIdModel.Meta):
         verbose_name = _("purchase")
@@ -119,11 +120,11 @@ def _not_negative(*fields: str) -> Q:
 class Chat(ExternalIdModel):
     """One live-chat conversation (answered or missed). Its local day is that of `requested_at`."""
 
-    requested_at = models.DateTimeField(_("requested"))
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
-    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested"), validators=[in_activity])
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, validators=[in_activity])
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True, validators=[in_activity])
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True, validators=[in_activity])
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, validators=[in_activity])
     agent = models.ForeignKey(
         "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="chats",
         help_text=_("The agent who handled the chat, or to whom a missed chat was routed."),
@@ -145,7 +146,7 @@ class Chat(ExternalIdModel):
     response_count = models.PositiveIntegerField(_("responses"), default=0)
     transfers = models.PositiveIntegerField(_("transfers"), default=0)
     tags = models.ManyToManyField(Tag, through="ChatTag", related_name="chats", blank=True)
-    converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True, validators=[in_activity])
     conversion_value = models.DecimalField(_("conversion value"), max_digits=12, decimal_places=2, null=True, blank=True)
     conversion_after_follow_up = models.BooleanField(_("converted after a follow-up"), default=False)
     time_on_site_before_chat_s = models.FloatField(_("time on site before the chat (s)"), null=True, blank=True)
@@ -222,9 +223,9 @@ class Ticket(ExternalIdModel):
     """A ticket. Volume counts on the local day of `created_at`; resolution on `resolved_at`'s."""
 
     subject = models.CharField(_("subject"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"))
-    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), validators=[in_activity])
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True, validators=[in_activity])
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, validators=[in_activity])
     status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -237,7 +238,7 @@ class Ticket(ExternalIdModel):
     response_time_total_s = models.FloatField(_("sum of response times (s)"), default=0)
     response_count = models.PositiveIntegerField(_("responses"), default=0)
     is_complaint = models.BooleanField(_("complaint"), default=False)
-    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True, validators=[in_activity])
     sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
 
     class Meta(ExternalIdModel.Meta):
@@ -303,7 +304,7 @@ class CannedResponse(ExternalIdModel):
 class CannedResponseUse(ExternalIdModel):
     canned_response = models.ForeignKey(CannedResponse, on_delete=models.CASCADE, related_name="uses")
     agent = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="canned_uses")
-    used_at = models.DateTimeField(_("used"))
+    used_at = models.DateTimeField(_("used"), validators=[in_activity])
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, null=True, blank=True, related_name="canned_uses")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="canned_uses")
 
@@ -328,8 +329,8 @@ class AgentSession(ExternalIdModel):
     """An interval of agent availability; reports split it at local midnight."""
 
     agent = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="sessions")
-    started_at = models.DateTimeField(_("started"))
-    ended_at = models.DateTimeField(_("ended"))
+    started_at = models.DateTimeField(_("started"), validators=[in_activity])
+    ended_at = models.DateTimeField(_("ended"), validators=[in_activity])
     status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.ONLINE)
 
     class Meta(ExternalIdModel.Meta):
@@ -345,7 +346,7 @@ class AgentSession(ExternalIdModel):
 class WebsiteTraffic(OrgScopedModel):
     """Visitors to the organization's website on one local day."""
 
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[in_activity])
     visitors = models.PositiveIntegerField(_("visitors"))
 
     class Meta(OrgScopedModel.Meta):
@@ -380,7 +381,7 @@ class QualityReview(ExternalIdModel):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="quality_reviews")
     agent = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="quality_reviews")
     scorecard = models.ForeignKey(QualityScorecard, on_delete=models.PROTECT, related_name="reviews")
-    reviewed_at = models.DateTimeField(_("reviewed"))
+    reviewed_at = models.DateTimeField(_("reviewed"), validators=[in_activity])
     reviewer = models.CharField(_("reviewer"), max_length=200, blank=True)
     scores = models.JSONField(_("scores"), help_text=_("{criterion key: score}"))
 

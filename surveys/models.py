@@ -3,6 +3,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ExternalIdModel, external_id_unique
+from chats.windows import in_activity
 
 
 class SurveyKind(models.TextChoices):
@@ -62,14 +63,15 @@ class SurveyAnswer(ExternalIdModel):
     kind = models.CharField(_("kind"), max_length=4, choices=SurveyKind.choices)
     scale = models.CharField(_("scale"), max_length=10, choices=Scale.choices)
     score = models.SmallIntegerField(_("score"))
-    answered_at = models.DateTimeField(_("answered"))
+    answered_at = models.DateTimeField(_("answered"), validators=[in_activity])
     chat = models.ForeignKey("chats.Chat", on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_answers")
     ticket = models.ForeignKey("chats.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_answers")
     agent = models.ForeignKey("accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_answers")
     customer = models.ForeignKey("chats.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_answers")
     comment = models.TextField(_("comment"), blank=True)
     responded_at = models.DateTimeField(
-        _("company replied"), null=True, blank=True, help_text=_("When the company replied to the comment.")
+        _("company replied"), null=True, blank=True, help_text=_("When the company replied to the comment."),
+        validators=[in_activity],
     )
     segment = models.CharField(_("segment"), max_length=100, blank=True)
     touchpoint = models.CharField(_("touchpoint"), max_length=100, blank=True)

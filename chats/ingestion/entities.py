@@ -55,6 +55,7 @@ from chats.models import (
     TicketTag,
     WebsiteTraffic,
 )
+from chats.windows import HISTORY
 from reports.freshness import (
     answer_days,
     canned_use_days,
@@ -78,6 +79,12 @@ NO_ACTIVE_SCORECARD = _("The organization has no active quality scorecard; an ad
 NO_SCORES = _("At least one criterion score is required.")
 UNKNOWN_CRITERION = _("“%(key)s” is not a criterion of the scorecard “%(scorecard)s”; criteria: %(criteria)s.")
 CRITERION_SCORE_RANGE = _("Must be a number from 0 to %(max_score)s.")
+SESSION_TOO_LONG = _("A session lasts at most %(days)d days; split longer ones.")
+
+# An agent session marks every local day it spans dirty; none lasts longer than this.
+MAX_SESSION = dt.timedelta(days=31)
+# One canned response saves at most a day of typing.
+MAX_SECONDS_SAVED = 86_400
 
 
 def external_id() -> Str:
@@ -121,8 +128,8 @@ class CustomerSpec(EntitySpec):
     model = Customer
     description = "`referred_by` may also name a customer of the same batch."
     fields = [
-        external_id(), Str("name"), Email("email"), Str("segment"), Timestamp("acquired_at", required=True),
-        Timestamp("churned_at"), Ref("referred_by", Customer, same_batch=True),
+        external_id(), Str("name"), Email("email"), Str("segment"),
+        Timestamp("acquired_at", required=True, window=HISTORY), Timestamp("churned_at", window=HISTORY), Ref("referred_by", Customer, same_batch=True),
     ]
 
     def check(self, row, given, ctx):
@@ -147,7 +154,7 @@ class PurchaseSpec(EntitySpec):
     model = Purchase
     fields = [
         external_id(), Ref("customer", Customer, required=True), Money("amount", required=True),
-        Timestamp("purchased_at", required=True),
+        Timestamp("purchased_at", required=True, window=HISTORY),
     ]
 
 
@@ -309,7 +316,8 @@ class SurveyAnswerSpec(EntitySpec):
 class CannedResponseSpec(EntitySpec):
     name = "canned-responses"
     model = CannedResponse
-    fields = [external_id(), Str("title", required=True), Str("text"), Seconds("seconds_saved")]
+    fields = [external_id(), Str("title", required=True), Str("text"),
+              Seconds("seconds_saved", max_value=MAX_SECONDS_SAVED)]
 
 
 class CannedResponseUseSpec(EntitySpec):
@@ -337,6 +345,8 @@ class AgentSessionSpec(EntitySpec):
 
     def check(self, row, given, ctx):
         yield from _order(row, (("ended_at", "started_at"),))
+        if row["ended_at"] - row["started_at"] > MAX_SESSION:
+            yield "ended_at", str(SESSION_TOO_LONG % {"days": MAX_SESSION.days})
 
     def dirty_days(self, organization, rows):
         # Reports split a session at local midnight: every local day it spans.

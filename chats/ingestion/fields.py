@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-import json
 import math
 import re
 from typing import Any
@@ -20,6 +19,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from accounts.api.parsers import loads_limited
+from chats.windows import ACTIVITY, HISTORY, Window
 
 REQUIRED = _("This field is required.")
 UNKNOWN_FIELD = _("Unknown field.")
@@ -43,13 +45,26 @@ NOT_AN_OBJECT = _("An object is required.")
 NOT_JSON = _("Not valid JSON: %(error)s")
 NOT_TEXT = _("Must be Unicode text without NUL characters.")
 TOO_LARGE = _("At most %(max)d.")
-# PositiveIntegerField's range on every supported database.
+# PositiveIntegerField's range on every supported database; a year of such values still sums
+# far inside a 64-bit snapshot column.
 MAX_COUNT = 2_147_483_647
+# Ten years, in seconds: no duration or sum of response times of one conversation is longer, and
+# millions of them sum exactly in a float8 snapshot column (1e308 twice overflowed the builder).
+MAX_SECONDS = 315_576_000
+
+
+# A client value quoted in an error message is cut to this many characters: a 1 MB unknown
+# reference must not come back in full.
+ECHO_MAX_CHARS = 80
 
 
 def echo(value) -> str:
-    """A client value quoted in an error message, always encodable (lone surrogates escaped)."""
-    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    """A client value quoted in an error message: always encodable (lone surrogates escaped) and
+    at most ECHO_MAX_CHARS characters (longer ones end in "…")."""
+    text = str(value) if not isinstance(value, str) else value
+    if len(text) > ECHO_MAX_CHARS:
+        text = text[:ECHO_MAX_CHARS - 1] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def number_or_text(cast, text: str):
@@ -240,22 +255,28 @@ class Count(Field):
 
 
 class Seconds(Field):
-    """A duration or amount in seconds: a finite number, never negative."""
+    """A duration or amount in seconds: a finite number from 0 to ``max_value``."""
 
     schema_class = serializers.FloatField
+
+    def __init__(self, name: str, *, max_value: int = MAX_SECONDS, **kwargs):
+        super().__init__(name, **kwargs)
+        self.max_value = max_value
 
     def parse(self, value):
         if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
             raise FieldError(NOT_A_NUMBER)
         if value < 0:
             raise FieldError(NEGATIVE)
+        if value > self.max_value:
+            raise FieldError(TOO_LARGE % {"max": self.max_value})
         return float(value)
 
     def from_text(self, text):
         return number_or_text(float, text)
 
     def schema_kwargs(self):
-        return {**super().schema_kwargs(), "min_value": 0}
+        return {**super().schema_kwargs(), "min_value": 0, "max_value": self.max_value}
 
 
 class Money(Field):
@@ -293,7 +314,8 @@ class Money(Field):
         )
 
 
-def parse_timestamp(value) -> dt.datetime:
+def parse_timestamp(value, window: Window = ACTIVITY) -> dt.datetime:
+    """An aware datetime inside ``window`` (chats.windows), from an ISO 8601 string with an offset."""
     if not isinstance(value, str):
         raise FieldError(NOT_A_TIMESTAMP)
     try:
@@ -302,26 +324,56 @@ def parse_timestamp(value) -> dt.datetime:
         raise FieldError(NOT_A_TIMESTAMP) from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise FieldError(NAIVE_TIMESTAMP)
+    problem = window.instant_problem(parsed)
+    if problem:
+        raise FieldError(problem)
     return parsed
 
 
+def _window_help(window: Window) -> str:
+    if window is HISTORY:
+        return "From 1970-01-01 to a week after now."
+    return "From 1 January five years before the current year (INGEST_HISTORY_YEARS) to a week after now."
+
+
 class Timestamp(Field):
+    """An instant inside its window: ``ACTIVITY`` (counted on a local day) or ``HISTORY``."""
+
     schema_class = serializers.DateTimeField
 
+    def __init__(self, name: str, *, window: Window = ACTIVITY, **kwargs):
+        super().__init__(name, **kwargs)
+        self.window = window
+
     def parse(self, value):
-        return parse_timestamp(value)
+        return parse_timestamp(value, self.window)
+
+    def schema_kwargs(self):
+        help_text = " ".join(t for t in (self.help_text, _window_help(self.window)) if t)
+        return {**super().schema_kwargs(), "help_text": help_text}
 
 
 class Date(Field):
+    """A local date inside the ``ACTIVITY`` window."""
+
     schema_class = serializers.DateField
+    window = ACTIVITY
 
     def parse(self, value):
         if not isinstance(value, str):
             raise FieldError(NOT_A_DATE)
         try:
-            return dt.date.fromisoformat(value)
+            parsed = dt.date.fromisoformat(value)
         except ValueError as exc:
             raise FieldError(NOT_A_DATE) from exc
+        problem = self.window.date_problem(parsed)
+        if problem:
+            raise FieldError(problem)
+        return parsed
+
+    def schema_kwargs(self):
+        help_text = " ".join(t for t in (self.help_text, _window_help(self.window)) if t)
+        return {**super().schema_kwargs(), "help_text": help_text}
 
 
 class Ref(Field):
@@ -380,6 +432,6 @@ class JsonValue(Field):
 
     def from_text(self, text):
         try:
-            return json.loads(text)
+            return loads_limited(text)
         except ValueError as exc:
             raise FieldError(NOT_JSON % {"error": exc}) from exc
