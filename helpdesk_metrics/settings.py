@@ -59,7 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.api.http.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "accounts.api.http.NulParameterMiddleware",
     "accounts.api.http.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,6 +205,7 @@ SPECTACULAR_SETTINGS = {
     # Schema generation reads models without an organization (it only inspects field types).
     "DEFAULT_QUERY_MANAGER": "unscoped",
     # Tags and operation ids from the path after the version: "chats", "chats_list".
+    "DEFAULT_PARSER_CLASSES": ["accounts.api.parsers.LimitedJSONParser"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Docs UI assets are served from the installed sidecar package: no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import views as account_views
 from accounts.api import http as api_http
 
+handler500 = "accounts.api.http.server_error"
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("chats.api.urls")),

@@ -35,12 +35,10 @@ from chats.models import Chat, Priority, Ticket
 from reports.builders import Dialect, local_midnight
 from reports.metrics.operations import SLA_MEASURES
 from reports.metrics.service import (
-    BAD_RANGE,
-    MAX_RANGE_DAYS,
-    RANGE_TOO_LONG,
     UNKNOWN_FILTER_VALUE,
     DateRange,
     MetricsQueryError,
+    check_range,
     resolve_filter,
 )
 from reports.models import SlaMetric
@@ -130,16 +128,6 @@ def _utc_bounds(rng: DateRange, tz) -> tuple[dt.datetime | None, dt.datetime | N
     except OverflowError:
         end = None
     return start, end
-
-
-def check_range(first: dt.date, last: dt.date) -> DateRange:
-    """The metrics service's range rules and messages."""
-    if first > last:
-        raise MetricsQueryError(_(BAD_RANGE), field="from")
-    rng = DateRange(first, last)
-    if rng.days > MAX_RANGE_DAYS:
-        raise MetricsQueryError(_(RANGE_TOO_LONG).format(days=MAX_RANGE_DAYS), field="to")
-    return rng
 
 
 def _resolve_priorities(values: list[str]) -> list[str]:

@@ -1,17 +1,49 @@
 """One JSON shape for every API error (API.md):
-``{"error": {"code": "...", "message": "...", "details": [...]}}``."""
+``{"error": {"code": "...", "message": "...", "details": [...]}}``.
+
+A failure nobody foresaw is a JSON 500 too, never Django's HTML page: the exception is logged
+with the request id (``accounts.api.http.RequestIdMiddleware``) that the body's ``request_id``
+and the ``X-Request-ID`` header carry. A write that lost a race with a concurrent one (deadlock,
+serialization failure, lock timeout) is a 409 with ``Retry-After``: retrying it is safe.
+Messages are cut to ``MAX_MESSAGE_CHARS``, so a client's huge bad value never comes back whole.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("helpdesk_metrics.api")
 
 NOT_FOUND = "Not found."
 BODY_TOO_LARGE = _("The request body is larger than the limit of %(limit)d bytes.")
+SERVER_ERROR = _("Something went wrong on our side; nothing was written. Quote the request id if you report it.")
+CONFLICT = _("A concurrent write to the same rows got in the way; nothing was written. Retry the request.")
+# SQLSTATEs of a transient conflict: deadlock_detected, serialization_failure, lock_not_available.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+CONFLICT_RETRY_AFTER_SECONDS = 1
+MAX_MESSAGE_CHARS = 300
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """A database error that the same request, sent again, would not meet (PostgreSQL)."""
+    cause = exc.__cause__ if isinstance(exc, OperationalError) else None
+    return getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+class WriteConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = CONFLICT
 
 
 class BulkValidationError(exceptions.APIException):
@@ -60,8 +92,29 @@ def _flatten(detail, field: str | None = None) -> list[dict]:
     return [item]
 
 
+def _cut(message) -> str:
+    message = str(message)
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS - 1] + "…"
+
+
 def error_body(code: str, message: str, details: list | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or []}}
+    details = [{**d, "message": _cut(d["message"])} if "message" in d else d for d in details or []]
+    return {"error": {"code": code, "message": _cut(message), "details": details}}
+
+
+def server_error_body(request_id: str | None) -> dict:
+    body = error_body("server_error", str(SERVER_ERROR))
+    body["error"]["request_id"] = request_id
+    return body
+
+
+def log_server_error(request, exc: BaseException | None = None) -> str | None:
+    """Log an unexpected API failure with its request id; returns that id."""
+    request_id = getattr(request, "request_id", None)
+    logger.error("API request %s failed: %s %s", request_id, request.method, request.path,
+                 exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else True,
+                 extra={"request_id": request_id})
+    return request_id
 
 
 def exception_handler(exc, context):
@@ -71,9 +124,18 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
+    elif is_transient_conflict(exc):
+        exc = WriteConflict()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        request = context["request"]
+        request_id = log_server_error(request, exc)
+        set_rollback()
+        response = Response(server_error_body(request_id), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        response["X-Request-ID"] = request_id or ""
+        return response
+    if isinstance(exc, WriteConflict):
+        response["Retry-After"] = str(CONFLICT_RETRY_AFTER_SECONDS)
     if isinstance(exc, BulkValidationError):
         body = error_body(exc.default_code, str(exc.detail), exc.details)
     elif isinstance(exc, exceptions.ValidationError):

@@ -6,9 +6,12 @@ organization, so another organization's external id is the same 404 as a missing
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 from accounts.api.base import OrgAPIView
@@ -35,15 +38,38 @@ MAX_PAGE_SIZE = 1000
 
 
 class ReadCursorPagination(CursorPagination):
-    """Stable pages over a changing table, ordered by the view's ``ordering`` (time, then id)."""
+    """Stable pages over a changing table, ordered by the view's ``ordering`` (time, then id).
+
+    A cursor is opaque but not signed: one whose position is not a value of the first ordering
+    column (a tampered or hand-made cursor) is an invalid cursor, 404, as one that does not
+    decode is, and never reaches the database.
+    """
 
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = ("id",)
+    model = None
 
     def get_ordering(self, request, queryset, view):
+        self.model = queryset.model
         return tuple(getattr(view, "ordering", self.ordering))
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        position = cursor.position if cursor is not None else None
+        if position is not None and ("\x00" in position or not self.position_is_valid(position)):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def position_is_valid(self, position: str) -> bool:
+        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        try:
+            value = field.to_python(position)
+            field.get_db_prep_value(value, connection)  # an id beyond the column's range, say
+        except (DjangoValidationError, ValueError, TypeError, OverflowError):
+            return False
+        return value is not None
 
 
 class ReadView(OrgAPIView, viewsets.ReadOnlyModelViewSet):

@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from accounts.api.base import OrgAPIView
 from chats.api.read_views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ReadCursorPagination
@@ -25,19 +25,13 @@ ORDERING = ("at", "id")
 
 
 class BreachCursorPagination(ReadCursorPagination):
-    """The read API's cursor pages; a cursor whose position is not a time is an invalid cursor
-    (404), as a cursor that does not decode is."""
+    """The read API's cursor pages over breach rows, whose first ordering value is a time."""
 
-    def decode_cursor(self, request):
-        cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None:
-            try:
-                valid = parse_datetime(cursor.position) is not None
-            except ValueError:
-                valid = False
-            if not valid:
-                raise NotFound(self.invalid_cursor_message)
-        return cursor
+    def position_is_valid(self, position: str) -> bool:
+        try:
+            return parse_datetime(position) is not None
+        except ValueError:
+            return False
 
 
 class SlaBreachSerializer(serializers.Serializer):

@@ -35,12 +35,16 @@ from reports.rollups import ROLLUPS, month_start, rollup_has_histograms, split_r
 from reports.snapshots import GRAIN_MODELS
 
 MAX_RANGE_DAYS = 3 * 366
+# Report ranges lie in these days (a previous period of MAX_RANGE_DAYS before the first still does).
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2099, 12, 31)
 
 UNKNOWN_METRIC = "Unknown metric “{id}”. See /api/v1/metrics/catalogue."
 UNKNOWN_BREAKDOWN = "Unknown group_by “{value}”: use one of {choices}."
 UNSUPPORTED_BREAKDOWN = "Metric “{metric}” cannot be grouped by {group_by}."
 BAD_RANGE = "“from” must not be after “to”."
 RANGE_TOO_LONG = "The range is longer than {days} days."
+DAY_OUT_OF_WINDOW = "Must be a day from {earliest} to {latest}."
 UNKNOWN_FILTER_VALUE = "Unknown {dimension} “{value}”."
 MIXED_DIMENSIONS = "Filtering by {filter} while grouping by {group_by} is not supported; filter and group by the same dimension."
 ONE_FILTER_DIMENSION = "Filter by one of agent, team, channel or tag at a time."
@@ -504,6 +508,22 @@ class _Computation:
         return SnapshotReader(self.org, self.grain, None).built_at(self.rng)
 
 
+def check_range(first: dt.date, last: dt.date) -> DateRange:
+    """The range rules of every report read (metrics, breach lists): first <= last, at most
+    MAX_RANGE_DAYS days, and both days from EARLIEST_DAY to LATEST_DAY, so that the range, its
+    previous period and their local midnights are real instants (year 1 or 9999 overflowed)."""
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise MetricsQueryError(_(DAY_OUT_OF_WINDOW).format(
+                earliest=EARLIEST_DAY.isoformat(), latest=LATEST_DAY.isoformat()), field=name)
+    if first > last:
+        raise MetricsQueryError(_(BAD_RANGE), field="from")
+    rng = DateRange(first, last)
+    if rng.days > MAX_RANGE_DAYS:
+        raise MetricsQueryError(_(RANGE_TOO_LONG).format(days=MAX_RANGE_DAYS), field="to")
+    return rng
+
+
 def compute(
     *, organization: Organization, metric_ids: list[str], first: dt.date, last: dt.date,
     group_by: str | None = None, filters: dict[str, list[str]] | None = None, compare: bool = True,
@@ -521,11 +541,7 @@ def compute(
     for mid in metric_ids:
         if mid not in REGISTRY:
             raise MetricsQueryError(_(UNKNOWN_METRIC).format(id=mid), field="metrics")
-    if first > last:
-        raise MetricsQueryError(_(BAD_RANGE), field="from")
-    rng = DateRange(first, last)
-    if rng.days > MAX_RANGE_DAYS:
-        raise MetricsQueryError(_(RANGE_TOO_LONG).format(days=MAX_RANGE_DAYS), field="to")
+    rng = check_range(first, last)
     if group_by is not None:
         if group_by not in ALL_BREAKDOWNS:
             raise MetricsQueryError(
