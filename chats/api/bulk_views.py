@@ -1,27 +1,36 @@
 """``POST /api/v1/<entity>/bulk``: one thin, documented view per ingestible entity.
 
 Validation and writes live in :mod:`chats.ingestion`; a view only unwraps ``{"items": [...]}``
-and answers ``{"created": n, "updated": m}``. The write scope is checked by the default
-permission class (HasApiKeyScope: POST needs "write").
+and answers ``{"created": n, "updated": m, "unchanged": k}``. The write scope is checked by the
+default permission class (HasApiKeyScope: POST needs "write").
+
+Batches of one entity and organization take turns (chats.ingestion.sql.lock_for_upsert); should
+the database still pick one as a deadlock victim or time out a lock, the batch, which wrote
+nothing, is tried again up to ``CONFLICT_ATTEMPTS`` times, then answered 409 with Retry-After
+(never a 500).
 """
 
 from __future__ import annotations
 
+from django.db import OperationalError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts.api.base import OrgAPIView
+from accounts.api.errors import is_transient_conflict
+from accounts.api.parsers import LimitedJSONParser
 from chats.ingestion import MAX_ITEMS, SPECS, EntitySpec, bulk_upsert
 
+CONFLICT_ATTEMPTS = 3
 ITEMS_MISSING = _("The body must be a JSON object with an “items” list.")
 
 ResultSerializer = inline_serializer("BulkResult", fields={
     "created": serializers.IntegerField(help_text="Items whose key did not exist before."),
-    "updated": serializers.IntegerField(help_text="Items whose key existed (changed or not)."),
+    "updated": serializers.IntegerField(help_text="Items whose key existed and whose stored row changed."),
+    "unchanged": serializers.IntegerField(help_text="Items equal to what was stored: nothing written."),
 })
 ErrorSerializer = inline_serializer("BulkError", fields={
     "error": inline_serializer("BulkErrorBody", fields={
@@ -53,15 +62,21 @@ class BulkUpsertView(OrgAPIView):
     """Upsert up to 1,000 items by their key; the same batch again changes nothing."""
 
     spec: EntitySpec
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
     metadata_class = None  # no OPTIONS description: the OpenAPI schema documents the endpoint
 
     def post(self, request):
         data = request.data
         if not isinstance(data, dict) or "items" not in data:
             raise ValidationError({"items": [ITEMS_MISSING]})
-        result = bulk_upsert(organization=self.organization, entity=self.spec.name, items=data["items"])
-        return Response(result.as_response())
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                result = bulk_upsert(organization=self.organization, entity=self.spec.name, items=data["items"])
+            except OperationalError as exc:
+                if attempt == CONFLICT_ATTEMPTS or not is_transient_conflict(exc):
+                    raise  # the exception handler answers a conflict 409 with Retry-After
+                continue
+            return Response(result.as_response())
 
 
 def _schema_name(spec: EntitySpec) -> str:
@@ -90,6 +105,8 @@ def bulk_view(spec: EntitySpec) -> type[BulkUpsertView]:
         responses={
             200: ResultSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Invalid items or envelope; nothing written."),
+            409: OpenApiResponse(ErrorSerializer, description=(
+                "A concurrent write to the same rows conflicted; nothing written. Retry after `Retry-After` seconds.")),
             403: OpenApiResponse(ErrorSerializer, description="The API key lacks the write scope."),
         },
         examples=[BAD_ITEM_EXAMPLE],

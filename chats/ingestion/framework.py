@@ -30,7 +30,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.api.errors import BulkValidationError
 from accounts.models import Organization
 from chats.ingestion.fields import REQUIRED, UNKNOWN_FIELD, Field, FieldError, Ref, TagNames, echo
-from chats.ingestion.sql import delete_by_keys, insert_rows, select_by_keys, upsert_rows
+from chats.ingestion.sql import (
+    delete_by_keys,
+    insert_rows,
+    lock_for_upsert,
+    select_by_keys,
+    upsert_rows,
+)
 from reports.freshness import mark_dirty
 
 MAX_ITEMS = 1000
@@ -54,12 +60,16 @@ class Pending:
 
 @dataclass
 class IngestResult:
+    """What a batch did: items whose key was new, items whose stored row (or tags) changed, and
+    items equal to what was stored; the three add up to the batch's items."""
+
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     dirty_days: set[dt.date] = field(default_factory=set)
 
     def as_response(self) -> dict:
-        return {"created": self.created, "updated": self.updated}
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
 @dataclass
@@ -217,7 +227,7 @@ def _resolve_references(spec: EntitySpec, rows: list[dict | None], ctx: BatchCon
                     continue
                 missing = [n for n in value if n not in table]
                 if missing:
-                    problems[index].extend((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": n}))
+                    problems[index].extend((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": echo(n)}))
                                            for n in missing)
                 row[name] = tuple(table[n][0] for n in value if n in table)
             continue
@@ -235,7 +245,7 @@ def _resolve_references(spec: EntitySpec, rows: list[dict | None], ctx: BatchCon
                 if value in batch_keys:
                     row[attname] = Pending(value)
                     continue
-            problems[index].append((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": value})))
+            problems[index].append((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": echo(value)})))
     return problems
 
 
@@ -284,7 +294,7 @@ def prepare_batch(*, organization: Organization, spec: EntitySpec, items: list,
             continue
         key = row[spec.key]
         if key in first_index:
-            problems[index].append((spec.key, str(DUPLICATE_KEY % {"value": key})))
+            problems[index].append((spec.key, str(DUPLICATE_KEY % {"value": echo(key)})))
         else:
             first_index[key] = index
 
@@ -315,6 +325,9 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
     spec, organization, rows = batch.spec, batch.organization, batch.rows
     key, columns, values_of = spec.key, spec.columns, spec.values_of
     keys = [row[key] for row in rows]
+    # Concurrent batches take turns from here to their commit, so each reads the rows the other
+    # wrote: true counts, and tag links replaced rather than inserted twice.
+    lock_for_upsert(spec.model, organization_id=organization.pk)
     # key -> (pk, *columns)
     existing = {
         old[0]: old[1:]
@@ -333,6 +346,7 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
     upserts: list[tuple[dict, tuple]] = []
     tag_changes: list[dict] = []
     touched: list[dict] = []
+    updated = 0
     has_tags = spec.has_tags
     no_tags: frozenset[int] = frozenset()
     for row in rows:
@@ -352,6 +366,7 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
         if changed or tags_changed:
             touched.append(row)  # the row holds every column by name
             if old is not None:
+                updated += 1
                 touched.append(dict(zip(columns, old[1:], strict=True)))
 
     pks = {str(k): old[0] for k, old in existing.items()}
@@ -370,8 +385,8 @@ def write_batch(batch: PreparedBatch) -> IngestResult:
     if tag_changes:
         _replace_tags(spec, organization, tag_changes, pks, existing)
 
-    result = IngestResult(created=sum(k not in existing for k in keys))
-    result.updated = len(keys) - result.created
+    created = sum(k not in existing for k in keys)
+    result = IngestResult(created=created, updated=updated, unchanged=len(keys) - created - updated)
     result.dirty_days = mark_dirty(organization=organization, days=spec.dirty_days(organization, touched),
                                    fcr_days=spec.fcr_days(organization, touched))
     return result

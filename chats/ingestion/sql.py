@@ -18,6 +18,7 @@ Python one (the values compare equal: both are aware datetimes of the same insta
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Sequence
 
 from django.db import connection
@@ -73,6 +74,25 @@ def select_by_keys(model, *, organization_id: int, key: str, keys: Collection, c
                 row[i] = f.from_db_value(row[i], None, connection)
         rows = [tuple(row) for row in rows]
     return rows
+
+
+def lock_for_upsert(model, *, organization_id: int) -> None:
+    """Hold, until the transaction ends, the organization's upsert lock on this table: batches of
+    one entity and organization then write one after the other, each reading what the one
+    before committed (true created/updated counts; tag links replaced, never inserted twice).
+
+    One PostgreSQL transaction-level advisory lock per (table, organization), not one per key: a
+    file import writes all its batches in one transaction, and a lock per key would fill the
+    server's lock table. Little is lost by it: batches of one organization touch the same
+    dirty-day rows and took turns there already. The single-key form never meets the snapshot
+    builder's two-key day locks (the key spaces do not overlap). SQLite, the single-process
+    embedded default, serializes writers by itself.
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"upsert:{model._meta.db_table}:{organization_id}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s::bigint)", [int.from_bytes(digest, "big", signed=True)])
 
 
 def delete_by_keys(model, *, organization_id: int, key: str, keys: Collection) -> None:

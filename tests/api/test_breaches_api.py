@@ -145,12 +145,15 @@ def test_bad_questions_are_400_naming_the_parameter(api_client, data, params, fi
     assert error["details"][0]["message"].startswith(message)
 
 
-def test_the_widest_dates_are_answered(api_client, data):
-    # Local midnights outside the calendar (year 1 east of UTC, the day after 9999-12-31) are open bounds.
-    response = api_client.get(URL, {"measure": "chat_wait", "from": "0001-01-01", "to": "0001-12-31"})
-    assert response.status_code == 200 and response.json()["results"] == []
-    response = api_client.get(URL, {"measure": "chat_wait", "from": "9999-01-01", "to": "9999-12-31"})
-    assert response.status_code == 200 and response.json()["results"] == []
+@pytest.mark.parametrize("start, end, field", [
+    ("0001-01-01", "0001-12-31", "from"), ("9999-01-01", "9999-12-31", "from"), ("2026-03-01", "9999-12-31", "to"),
+])
+def test_days_outside_the_report_window_are_a_400_naming_the_field(api_client, data, start, end, field):
+    # The metrics service's range rules (one check for every report read): 1970-01-01 to 2099-12-31.
+    response = api_client.get(URL, {"measure": "chat_wait", "from": start, "to": end})
+    assert response.status_code == 400
+    detail, = response.json()["error"]["details"]
+    assert detail == {"field": field, "message": "Must be a day from 1970-01-01 to 2099-12-31."}
 
 
 def test_a_read_only_key_reads_and_a_write_only_key_or_no_key_do_not(org, api_client_for, data):

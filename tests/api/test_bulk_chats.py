@@ -96,7 +96,7 @@ def test_moving_a_chat_dirties_its_old_and_new_days_with_the_follow_up_window(or
     ChatFactory(organization=org, external_id="c-1", requested_at=dt.datetime(2026, 3, 10, 10, tzinfo=UTC),
                 agent=None)
     response = post_bulk(api_client, "chats", [{"external_id": "c-1", "requested_at": "2026-03-20T23:30:00Z"}])
-    assert response.json() == {"created": 0, "updated": 1}
+    assert response.json() == {"created": 0, "updated": 1, "unchanged": 0}
     # Old: local Mar 10 12:00, window back to Mar 7. New: local Mar 21 01:30, window back to Mar 18 01:30.
     assert _dirty(org) == {D(2026, 3, d) for d in (7, 8, 9, 10, 18, 19, 20, 21)}
 
@@ -106,7 +106,7 @@ def test_a_resend_that_changes_nothing_marks_nothing(org, api_client):
     item = {"external_id": "c-1", "requested_at": "2026-03-10T10:00:00Z"}
     post_bulk(api_client, "chats", [item])
     DirtyDay.objects.for_org(org).delete()
-    assert post_bulk(api_client, "chats", [item]).json() == {"created": 0, "updated": 1}
+    assert post_bulk(api_client, "chats", [item]).json() == {"created": 0, "updated": 0, "unchanged": 1}
     assert _dirty(org) == set()
 
 

@@ -187,16 +187,16 @@ def test_create_resend_and_update(entity, org, api_client):
 
     first = post_bulk(api_client, entity, items)
     assert first.status_code == 200, first.json()
-    assert first.json() == {"created": 2, "updated": 0}
+    assert first.json() == {"created": 2, "updated": 0, "unchanged": 0}
     assert model.objects.for_org(org).count() == before + 2
     snapshot = list(model.objects.for_org(org).order_by("pk").values())
 
     again = post_bulk(api_client, entity, items)
-    assert again.json() == {"created": 0, "updated": 2}
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
     assert list(model.objects.for_org(org).order_by("pk").values()) == snapshot, "a re-send changes no row"
 
     changed = post_bulk(api_client, entity, [{**items[0], **change}, items[1]])
-    assert changed.json() == {"created": 0, "updated": 2}
+    assert changed.json() == {"created": 0, "updated": 1, "unchanged": 1}
     assert rows(model, org, *columns, keys=[item[columns[0]] for item in items]) == expected
 
 
@@ -246,7 +246,7 @@ def test_a_customer_may_be_referred_by_a_customer_of_the_same_batch(org, api_cli
         {"external_id": "c-2", "acquired_at": "2026-01-06T10:00:00Z", "referred_by": "c-3"},
         {"external_id": "c-3", "acquired_at": "2026-01-05T10:00:00Z"},
     ])
-    assert response.json() == {"created": 2, "updated": 0}
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
     assert rows(Customer, org, "external_id", "referred_by__external_id") == [("c-2", "c-3"), ("c-3", None)]
 
 

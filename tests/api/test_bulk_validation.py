@@ -204,7 +204,7 @@ def test_an_upsert_never_reaches_another_organizations_row(org, other_org, api_c
 
     TeamFactory(organization=other_org, external_id="t-1", name="Theirs")
     response = post_bulk(api_client, "teams", [{"external_id": "t-1", "name": "Ours"}])
-    assert response.json() == {"created": 1, "updated": 0}
+    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0}
     from accounts.models import Team
 
     assert sorted(Team.unscoped.values_list("organization__slug", "name")) == [("acme", "Ours"), ("globex", "Theirs")]

@@ -3,13 +3,13 @@ validation and upsert as ``POST /api/v1/<entity>/bulk``.
 
 Two passes over the streamed file, 1,000 rows a batch:
 
-1. validate every row (nothing is written); a problem is reported as ``line N: field: message``
-   (CSV: the header is line 1; JSON Lines: lines count from 1, blank lines included). Any
-   problem stops the import before anything is written;
-2. upsert the batches, each in its own transaction.
-
-So a file with any bad line writes nothing. (A reference that disappears between the passes, a
-deleted agent say, fails its batch in pass 2: that batch writes nothing, earlier ones stay.)
+1. validate every row (nothing is written): every check the write could fail is made here
+   (types, windows of time, bounds, references, the entity's rules); a problem is reported as
+   ``line N: field: message`` (CSV: the header is line 1; JSON Lines: lines count from 1, blank
+   lines included). Any problem stops the import before anything is written;
+2. upsert the batches, all in ONE transaction, so the file is imported whole or not at all:
+   should anything still fail (a reference deleted between the passes, the database going
+   away), nothing of the file is committed, and the error says so.
 CSV: one column per field, ``;`` between the names of a ``tags`` cell, JSON in ``messages`` and
 ``scores`` cells, an empty cell is an absent field. A key that appears on two lines is an error.
 """
@@ -17,15 +17,16 @@ CSV: one column per field, ``;`` between the names of a ``tags`` cell, JSON in `
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from accounts.api.errors import BulkValidationError
+from accounts.api.parsers import loads_limited
 from accounts.management.commands._helpers import organization_from_slug
 from chats.ingestion import MAX_ITEMS, SPECS, EntitySpec, bulk_upsert, prepare_batch
 from chats.ingestion.fields import FieldError
@@ -66,7 +67,7 @@ def jsonl_records(path: str, spec: EntitySpec) -> Iterator[tuple[int, object, li
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text), []
+            yield number, loads_limited(text), []
         except ValueError as exc:
             raise CommandError(f"line {number}: malformed JSON: {exc}") from exc
 
@@ -163,8 +164,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"… and {len(problems) - MAX_REPORTED_ERRORS} more")
             raise CommandError(f"{len(problems)} problem(s) in {file}; nothing was written.")
 
-        created = updated = 0
-        with tqdm(desc="writing", total=rows, unit=" rows", disable=None) as progress:
+        created = updated = unchanged = 0
+        with tqdm(desc="writing", total=rows, unit=" rows", disable=None) as progress, transaction.atomic():
             for batch in batches(read(file, spec), spec, [], {}):
                 try:
                     result = bulk_upsert(organization=organization, entity=spec.name, items=batch.items)
@@ -172,14 +173,20 @@ class Command(BaseCommand):
                     for problem in self._problems(batch, exc):
                         self.stderr.write(str(problem))
                     raise CommandError(
-                        f"The data changed while importing: the batch from line {batch.lines[0]} was not "
-                        f"written ({created + updated} rows before it were)."
+                        f"The data changed while importing: the batch from line {batch.lines[0]} is no "
+                        f"longer valid; nothing was written."
+                    ) from exc
+                except DatabaseError as exc:
+                    raise CommandError(
+                        f"Writing the batch from line {batch.lines[0]} failed ({exc.__class__.__name__}: "
+                        f"{(str(exc).strip().splitlines() or [''])[0][:300]}); nothing was written."
                     ) from exc
                 created += result.created
                 updated += result.updated
+                unchanged += result.unchanged
                 progress.update(len(batch.items))
-        self.stdout.write(f"Imported {created + updated} {spec.name} into {organization.slug}: "
-                          f"{created} created, {updated} updated.")
+        self.stdout.write(f"Imported {created + updated + unchanged} {spec.name} into {organization.slug}: "
+                          f"{created} created, {updated} updated, {unchanged} unchanged.")
 
     def _check(self, organization, spec, batch: Batch, known_keys) -> list[Problem]:
         own = {item.get(spec.key) for item in batch.items if isinstance(item, dict)}
