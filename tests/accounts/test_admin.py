@@ -227,3 +227,15 @@ def test_moving_a_row_to_another_organization_marks_both(org, other_org, superus
     assert dirty_days(org) == {dt.date(2026, 3, 2)}
     assert dirty_days(other_org) == {dt.date(2026, 3, 4)}
 
+
+
+@pytest.mark.parametrize("requested_at", ["0001-01-01 00:00:00", "1999-12-31 23:59:59"])
+def test_the_admin_refuses_an_instant_outside_its_window(org, superuser_client, requested_at):
+    chat = ChatFactory(organization=org, requested_at=dt.datetime(2026, 3, 2, 10, tzinfo=UTC), accepted_at=None,
+                       first_response_at=None, ended_at=None, closed_at=None, outcome="missed")
+    response = superuser_client.post(admin_url(chat), _chat_change_data(chat, requested_at))
+    assert response.status_code == 200  # the form again, with the error
+    assert "Must be from " in response.content.decode()
+    chat.refresh_from_db()
+    assert chat.requested_at == dt.datetime(2026, 3, 2, 10, tzinfo=UTC)
+    assert dirty_days(org) == set()

@@ -45,7 +45,7 @@ def test_a_csv_file_is_imported_then_reimported_without_change(org, agent, tmp_p
     path.write_text(CSV)
     out, _err, error = run(org, "chats", path)
     assert error is None
-    assert "2 created, 0 updated" in out
+    assert "2 created, 0 updated, 0 unchanged" in out
     c1, c2 = Chat.objects.for_org(org).order_by("external_id")
     assert sorted(c1.tags.values_list("name", flat=True)) == ["billing", "vip"]
     assert (c1.agent_id, c1.transfers) == (agent.pk, 1)
@@ -53,7 +53,7 @@ def test_a_csv_file_is_imported_then_reimported_without_change(org, agent, tmp_p
     assert c2.first_response_at == dt.datetime(2026, 3, 2, 9, 0, 35, tzinfo=UTC)
 
     out, _err, error = run(org, "chats", path)
-    assert "0 created, 2 updated" in out
+    assert "0 created, 0 updated, 2 unchanged" in out
 
 
 @pytest.mark.django_db
@@ -137,3 +137,74 @@ def test_malformed_json_lines_is_a_line_numbered_error(org, tmp_path):
     path.write_text('{"external_id": "t-1", "name": "A"}\n{"external_id": "t-2", "name": \n')
     _out, _err, error = run(org, "teams", path)
     assert error.startswith("line 2: malformed JSON:")
+
+
+@pytest.mark.django_db
+def test_a_deeply_nested_json_line_is_a_line_numbered_error(org, tmp_path):
+    path = tmp_path / "chats.jsonl"
+    deep = "[" * 5000 + "]" * 5000
+    path.write_text('{"external_id": "c-1", "requested_at": "2026-03-02T10:00:00Z"}\n'
+                    '{"external_id": "c-2", "requested_at": "2026-03-02T10:00:00Z", "messages": ' + deep + "}\n")
+    _out, _err, error = run(org, "chats", path)
+    assert error == "line 2: malformed JSON: JSON nested more than 32 levels deep."
+    assert not Chat.objects.for_org(org).exists()
+
+
+@pytest.mark.django_db
+def test_a_deeply_nested_csv_cell_is_a_line_numbered_error(org, tmp_path):
+    path = tmp_path / "chats.csv"
+    deep = "[" * 5000 + "]" * 5000
+    path.write_text(f"external_id,requested_at,messages\nc-1,2026-03-02T10:00:00Z,{deep}\n")
+    _out, err, error = run(org, "chats", path)
+    assert error == f"1 problem(s) in {path}; nothing was written."
+    assert err.startswith("line 2: messages: Not valid JSON: JSON nested more than 32 levels deep.")
+
+
+@pytest.mark.django_db
+def test_a_thousand_good_lines_and_one_out_of_its_window_write_nothing(org, tmp_path):
+    lines = [json.dumps({"external_id": f"c-{i}", "requested_at": "2026-03-02T10:00:00Z"}) for i in range(1000)]
+    lines.append(json.dumps({"external_id": "c-bad", "requested_at": "0001-01-01T00:00:00Z"}))
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    _out, err, error = run(org, "chats", path)
+    assert error == f"1 problem(s) in {path}; nothing was written."
+    assert err.startswith("line 1001: requested_at: Must be from ")
+    assert not Chat.objects.for_org(org).exists()
+
+
+@pytest.fixture
+def chat_insert_fails_for_poison(db):
+    """A real database failure in the middle of the write pass: a trigger that refuses one row."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION test_refuse_poison() RETURNS trigger AS $$
+            BEGIN
+                IF NEW.external_id = 'poison' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER test_refuse_poison BEFORE INSERT ON chats_chat
+                FOR EACH ROW EXECUTE FUNCTION test_refuse_poison();
+        """)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS test_refuse_poison ON chats_chat; "
+                       "DROP FUNCTION IF EXISTS test_refuse_poison();")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_in_a_later_batch_commits_nothing_of_the_file(org, tmp_path, chat_insert_fails_for_poison):
+    """1,500 valid lines; the second batch's write fails in the database: no line is committed
+    (the whole file is one transaction), and the error names the batch."""
+    lines = [json.dumps({"external_id": f"c-{i}", "requested_at": "2026-03-02T10:00:00Z"}) for i in range(1500)]
+    lines[1200] = json.dumps({"external_id": "poison", "requested_at": "2026-03-02T10:00:00Z"})
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    _out, _err, error = run(org, "chats", path)
+    assert error == ("Writing the batch from line 1001 failed (ProgrammingError: refused by the test trigger); "
+                     "nothing was written.")
+    assert Chat.objects.for_org(org).count() == 0
+    from reports.models import DirtyDay
+
+    assert not DirtyDay.objects.for_org(org).exists()
