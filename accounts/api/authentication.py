@@ -34,7 +34,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def _key_for(self, raw: str) -> ApiKey:
         parts = raw.removeprefix(API_KEY_PREFIX).split("_", 1)
-        if not raw.startswith(API_KEY_PREFIX) or len(parts) != 2:
+        # A NUL can be in no key, and PostgreSQL text refuses it: never let it reach the lookup.
+        if not raw.startswith(API_KEY_PREFIX) or len(parts) != 2 or "\x00" in raw:
             raise exceptions.AuthenticationFailed(INVALID_KEY)
         # Lookup by the public prefix, then a constant-time comparison of the hash.
         key = (

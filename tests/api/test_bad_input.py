@@ -322,3 +322,23 @@ def test_json_with_nan_is_still_refused_by_the_api():
 
     with pytest.raises(ParseError):
         LimitedJSONParser().parse(BytesIO(json.dumps({"x": float("nan")}).encode()))
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_api_key_is_a_401(org):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer hm_ab\x00cd_ef")
+    response = client.get("/api/v1/chats/")
+    assert response.status_code == 401 and response.json()["error"]["message"] == "Invalid or revoked API key."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command, option", [("seed_demo", "--end-date"), ("rebuild_snapshots", "--since")])
+def test_command_dates_outside_the_report_window_are_an_error_naming_the_value(org, command, option):
+    from django.core.management import CommandError, call_command
+
+    args = [option, "0001-01-01"] + (["--org", org.slug] if command == "rebuild_snapshots" else [])
+    with pytest.raises(CommandError, match="“0001-01-01” is outside 1970-01-01 to 2099-12-31."):
+        call_command(command, *args)

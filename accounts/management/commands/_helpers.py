@@ -17,10 +17,17 @@ def validation_error_text(exc) -> str:
 
 
 def date_argument(value: str):
-    """argparse ``type=`` for a YYYY-MM-DD option, with an error that names the value."""
+    """argparse ``type=`` for a YYYY-MM-DD option inside the report window (the days reports can
+    be read for; year 1 or 9999 overflowed local midnights further on), with an error that names
+    the value."""
     import datetime as dt
 
+    from reports.metrics.service import EARLIEST_DAY, LATEST_DAY
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from exc
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise CommandError(f"“{value}” is outside {EARLIEST_DAY} to {LATEST_DAY}.")
+    return day
