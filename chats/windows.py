@@ -35,7 +35,7 @@ OUT_OF_WINDOW = _("Must be from %(earliest)s to %(latest)s.")
 
 
 def history_years() -> int:
-    return int(getattr(settings, "INGEST_HISTORY_YEARS", 5))
+    return settings.INGEST_HISTORY_YEARS
 
 
 @dataclass(frozen=True)

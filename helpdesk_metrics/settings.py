@@ -192,6 +192,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["accounts.api.parsers.LimitedJSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -205,7 +206,6 @@ SPECTACULAR_SETTINGS = {
     # Schema generation reads models without an organization (it only inspects field types).
     "DEFAULT_QUERY_MANAGER": "unscoped",
     # Tags and operation ids from the path after the version: "chats", "chats_list".
-    "DEFAULT_PARSER_CLASSES": ["accounts.api.parsers.LimitedJSONParser"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Docs UI assets are served from the installed sidecar package: no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -243,3 +243,6 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
+# How far back activity rows (chats, tickets, answers, ...) may lie: from 1 January this many
+# years before the current one (chats.windows).
+INGEST_HISTORY_YEARS = int(os.environ.get("INGEST_HISTORY_YEARS", "5"))
