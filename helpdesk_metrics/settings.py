@@ -168,8 +168,21 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task's message is acknowledged when the task ends, and put back in the queue if the process
+# running it dies (killed, out of memory), so a lost worker loses no rebuild. (Rebuilds are
+# idempotent; what a killed one had not finished is still marked dirty anyway.)
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# How long tasks run: a snapshot rebuild task starts no new chunk after this many seconds and
+# enqueues a rebuild for the rest; the limits below are only a safety net (a single chunk of
+# the largest organization takes seconds).
+SNAPSHOT_REBUILD_TASK_SECONDS = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 11 * 60
+# Redis hands an unacknowledged message to another worker after this long (a worker that died
+# whole never rejects its messages). Longer than any task can run, so no task runs twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 20 * 60}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

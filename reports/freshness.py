@@ -19,49 +19,80 @@ def local_days(*, organization: Organization, timestamps: Iterable[dt.datetime |
     return {ts.astimezone(tz).date() for ts in timestamps if ts is not None}
 
 
-# A burst of writes enqueues one rebuild per organization in this many seconds (the frequent
-# sweep picks up anything marked while that rebuild was already running).
+# A burst of writes enqueues one rebuild per organization in this many seconds: a write finding
+# the flag set is covered by the rebuild already queued, which clears the flag when it starts
+# and only then reads the marks (rebuild_starting).
 ENQUEUE_DEBOUNCE_SECONDS = 5
 
 
-def _enqueue_rebuild(organization_id: int) -> None:
+def _enqueued_key(organization_id: int) -> str:
+    return f"rebuild-enqueued:{organization_id}"
+
+
+def enqueue_rebuild(*, organization_id: int) -> None:
+    """Have the organization's dirty days rebuilt soon: a rebuild task, unless one is queued and
+    not started yet (it will see every mark committed before this call)."""
     from django.core.cache import cache
 
     from helpdesk_metrics.celery import app
     from reports.tasks import rebuild_dirty_days_task
 
     # Eager (embedded default): rebuild right away so numbers are fresh after every write.
-    if app.conf.task_always_eager or cache.add(f"rebuild-enqueued:{organization_id}", 1, ENQUEUE_DEBOUNCE_SECONDS):
+    if app.conf.task_always_eager or cache.add(_enqueued_key(organization_id), 1, ENQUEUE_DEBOUNCE_SECONDS):
         rebuild_dirty_days_task.delay(organization_id)
 
 
+def rebuild_starting(*, organization_id: int) -> None:
+    """Called by a rebuild before it reads any mark: from now on a write enqueues a new rebuild
+    (a write committed earlier is read by this one)."""
+    from django.core.cache import cache
+
+    cache.delete(_enqueued_key(organization_id))
+
+
 @transaction.atomic
-def mark_dirty(*, organization: Organization, days: Iterable[dt.date], fcr_days: Iterable[dt.date] = ()) -> set[dt.date]:
+def mark_dirty(
+    *, organization: Organization, days: Iterable[dt.date], fcr_days: Iterable[dt.date] = (), enqueue: bool = True,
+) -> set[dt.date]:
     """Record that the snapshots of these local days must be rebuilt (`fcr_days`: only their
-    first-contact resolution, unless also in `days` or already marked for more), and enqueue
-    that rebuild once the transaction commits; returns every day marked."""
+    first-contact resolution, unless also in `days` or already marked for more), and, with
+    `enqueue`, enqueue that rebuild once the transaction commits; returns every day marked.
+
+    A day whose rebuild failed becomes due again at once (its failure record stays until it
+    builds). Rows are written in day order, so two transactions marking overlapping days lock
+    them in the same order and cannot deadlock. The enqueue cannot fail the write: an error
+    there (or in the eager rebuild) is logged, and the sweep rebuilds the days.
+    """
     days = set(days)
     fcr_days = set(fcr_days) - days
     if not days and not fcr_days:
         return days
-    # In day order whatever their kind: two transactions marking overlapping days then lock the
-    # rows in the same order and cannot deadlock.
-    rows = sorted([(organization.pk, day, False) for day in days] + [(organization.pk, day, True) for day in fcr_days])
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = sorted([(day, False) for day in days] + [(day, True) for day in fcr_days])
+    now = timezone.now()
     table = DirtyDay._meta.db_table
+    # A day stays FCR-only only while every mark it gets is.
+    on_conflict = (f" ON CONFLICT (organization_id, day) DO UPDATE SET marked_at = excluded.marked_at, "
+                   f"fcr_only = {table}.fcr_only AND excluded.fcr_only, next_attempt_at = NULL")
     with connection.cursor() as cur:
-        for i in range(0, len(rows), 500):  # stays under SQLite's parameter limit
-            batch = rows[i:i + 500]
-            # A day stays FCR-only only while every mark it gets is.
+        if connection.vendor == "postgresql":  # one statement, however many days
             cur.execute(
-                f"INSERT INTO {table} (organization_id, day, marked_at, fcr_only) VALUES "
-                + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
-                + f" ON CONFLICT (organization_id, day) DO UPDATE SET marked_at = excluded.marked_at, "
-                f"fcr_only = {table}.fcr_only AND excluded.fcr_only",
-                [v for org_id, day, fcr in batch for v in (org_id, ops.adapt_datefield_value(day), now, fcr)],
+                f"INSERT INTO {table} (organization_id, day, marked_at, fcr_only) "
+                f"SELECT %s, u.day, %s, u.fcr_only FROM unnest(%s::date[], %s::boolean[]) AS u(day, fcr_only) "
+                f"ORDER BY u.day" + on_conflict,
+                [organization.pk, now, [day for day, _ in rows], [fcr for _, fcr in rows]],
             )
-    transaction.on_commit(lambda: _enqueue_rebuild(organization.pk))
+        else:
+            ops = connection.ops
+            for i in range(0, len(rows), 500):  # stays under SQLite's parameter limit
+                batch = rows[i:i + 500]
+                cur.execute(
+                    f"INSERT INTO {table} (organization_id, day, marked_at, fcr_only) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s)"] * len(batch)) + on_conflict,
+                    [v for day, fcr in batch for v in (organization.pk, ops.adapt_datefield_value(day),
+                                                       ops.adapt_datetimefield_value(now), fcr)],
+                )
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_rebuild(organization_id=organization.pk), robust=True)
     return days | fcr_days
 
 

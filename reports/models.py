@@ -10,7 +10,10 @@ class DirtyDay(OrgScopedModel):
     """An (organization, local day) whose snapshots are out of date.
 
     Every write path records the days it touched (reports.freshness.mark_dirty); the snapshot
-    sweep rebuilds them and deletes the row only if it was not marked again meanwhile.
+    rebuild deletes the row, in the transaction that replaces the day's snapshots, only if it
+    was not marked again meanwhile. A day whose rebuild failed keeps its row with the failure
+    (reports.snapshots.rebuild_dirty_days) and is retried from `next_attempt_at` on, or at once
+    when a write marks it again; the row goes when the day finally builds.
     """
 
     day = models.DateField(_("day"))
@@ -18,6 +21,12 @@ class DirtyDay(OrgScopedModel):
     # Only first-contact resolution is out of date: a chat requested later, within the follow-up
     # window, changed which of this day's chats were repeat contacts. Any other mark clears it.
     fcr_only = models.BooleanField(_("first-contact resolution only"), default=False)
+    # The failure record. db_default: mark_dirty inserts rows with raw SQL.
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0, db_default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="", db_default="")
+    failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    # Not rebuilt before this instant (exponential backoff after a failure); null: at once.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     class Meta(OrgScopedModel.Meta):
         verbose_name = _("dirty day")

@@ -572,6 +572,7 @@ def compute(
         "to": last.isoformat(),
         "data_as_of": run.data_as_of(),
         "pending_days": pending,
+        "failed_days": DirtyDay.objects.for_org(organization).filter(day__gte=first, day__lte=last, failed_at__isnull=False).count(),
         "filters": {dim: values for dim, values in (filters or {}).items() if values},
         "metrics": metrics,
     }

@@ -58,15 +58,16 @@ def test_a_late_chat_rebuilds_only_its_days_and_changes_the_numbers(org, django_
 def test_a_mark_made_during_a_rebuild_survives_it(org, monkeypatch):
     ChatFactory(organization=org, requested_at=local(MONDAY, 9))
     mark_dirty(organization=org, days={MONDAY})
-    import reports.snapshots as snapshots
+    from reports.builders import Builder
 
-    real = snapshots._rebuild_days
+    real = Builder.build_chunk
 
-    def rebuild_while_a_write_lands(*args):
-        real(*args)
+    def build_while_a_write_lands(self, *args):
+        written = real(self, *args)
         mark_dirty(organization=org, days={MONDAY})  # a write committed mid-rebuild
+        return written
 
-    monkeypatch.setattr(snapshots, "_rebuild_days", rebuild_while_a_write_lands)
+    monkeypatch.setattr(Builder, "build_chunk", build_while_a_write_lands)
     dirty_days_rebuild(organization=org)
     assert list(DirtyDay.objects.for_org(org).values_list("day", flat=True)) == [MONDAY]
 
