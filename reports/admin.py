@@ -1,14 +1,39 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from chats.admin import OrgAdmin
-from reports.freshness import mark_all_days_dirty
+from reports.freshness import enqueue_rebuild, mark_all_days_dirty
 from reports.models import DirtyDay, SlaTarget
+
+
+class FailedFilter(admin.SimpleListFilter):
+    title = _("rebuild")
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("failed")), ("no", _("not failed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(failed_at__isnull=self.value() == "no")
+        return queryset
 
 
 @admin.register(DirtyDay)
 class DirtyDayAdmin(OrgAdmin):
-    list_display = ["organization", "day", "marked_at"]
+    """Days waiting for a snapshot rebuild; a failed one shows its error and next attempt."""
+
+    list_display = ["organization", "day", "fcr_only", "marked_at", "attempts", "failed_at", "next_attempt_at", "last_error"]
+    list_filter = ["organization", FailedFilter]
     date_hierarchy = "day"
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Rebuild the selected days now (ignore their backoff)"))
+    def retry_now(self, request, queryset):
+        organization_ids = set(queryset.values_list("organization_id", flat=True))
+        queryset.update(next_attempt_at=None)
+        for organization_id in organization_ids:
+            enqueue_rebuild(organization_id=organization_id)
 
 
 @admin.register(SlaTarget)

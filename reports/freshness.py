@@ -215,3 +215,10 @@ def mark_all_days_dirty(*, organization: Organization) -> set[dt.date]:
         return set()
     first, last = span
     return mark_dirty(organization=organization, days={first + dt.timedelta(days=i) for i in range((last - first).days + 1)})
+
+
+def failed_marks(*, organization: Organization | None = None):
+    """The marks of days whose last rebuild failed, by organization and day (every
+    organization's for None: the operator's view)."""
+    marks = DirtyDay.objects.for_org(organization) if organization is not None else DirtyDay.unscoped.all()
+    return marks.filter(failed_at__isnull=False).select_related("organization").order_by("organization__slug", "day")

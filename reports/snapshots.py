@@ -349,3 +349,11 @@ def range_rebuild(
     mark_dirty(organization=organization, days={first + dt.timedelta(days=i) for i in range((last - first).days + 1)},
                enqueue=False)
     return rebuild_dirty_days(organization=organization, deadline=deadline, wait=wait, progress=progress)
+
+
+def failed_days_retry(*, organization: Organization) -> DirtyDaysRebuild:
+    """Retry the organization's failed days now: their backoff cleared, then rebuild_dirty_days
+    (after any rebuild of the organization already running). What still fails is recorded again,
+    as its `attempts` + 1."""
+    DirtyDay.objects.for_org(organization).filter(failed_at__isnull=False).update(next_attempt_at=None)
+    return rebuild_dirty_days(organization=organization)

@@ -5,9 +5,11 @@ import datetime as dt
 import logging
 import threading
 import time
+from io import StringIO
 
 import psycopg
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -118,6 +120,39 @@ def test_a_year_one_row_fails_its_own_day_only(org):
 
     assert (result.rebuilt, result.failed) == ([MONDAY], [year_one])
     assert mark(org, year_one).last_error.startswith("OverflowError: ")
+
+
+def test_failed_days_lists_and_retries(org):
+    bad = week_with_a_bad_tuesday(org)
+    rebuild_dirty_days(organization=org)
+    out = StringIO()
+    call_command("failed_days", stdout=out)
+    listing = out.getvalue()
+    assert f"acme (id {org.pk}): 1 failed days" in listing
+    assert "2026-03-03  attempts 1" in listing and "next attempt 20" in listing and OVERFLOW in listing
+
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 days still fail"):
+        call_command("failed_days", "--org", "acme", "--retry", stdout=out)  # no waiting for the backoff
+    assert "acme: retried; 0 days rebuilt, 1 still failing." in out.getvalue()
+    assert "2026-03-03  attempts 2" in out.getvalue()
+
+    Chat.unscoped.filter(pk=bad[0].pk).delete()
+    out = StringIO()
+    call_command("failed_days", "--retry", stdout=out)
+    assert "acme: retried; 1 days rebuilt, 0 still failing." in out.getvalue()
+    assert "No failed days." in out.getvalue()
+    assert DaySnapshot.objects.for_org(org).get(day=TUESDAY).chats_total == 2
+
+
+def test_rebuild_snapshots_builds_the_rest_and_names_the_failed_days(org):
+    week_with_a_bad_tuesday(org)
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"1 days could not be rebuilt \(2026-03-03\).*failed_days --org acme"):
+        call_command("rebuild_snapshots", "--org", "acme", "--since", "2026-03-02", "--until", "2026-03-08",
+                     verbosity=0, stdout=out)
+    assert "Rebuilt 6 of 7 days (2026-03-02 to 2026-03-08) of acme" in out.getvalue()
+    assert DaySnapshot.objects.for_org(org).count() == 6
 
 
 def test_a_run_starts_no_chunk_after_its_deadline_and_says_more_is_left(org):
