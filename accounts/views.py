@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 from accounts.forms import EmailAuthenticationForm
 from accounts.mixins import OrgMixin
 from accounts.selectors import membership_list, organization_inventory
+from reports.freshness import rebuild_backlog
 
 # Labels of organization_inventory()'s keys, in the order the home page shows them. Helpdesk
 # data first; members and API keys are configuration, not data, and don't end the empty state.
@@ -81,6 +82,8 @@ class OrgHomeView(OrgMixin, TemplateView):
             inventory_setup=[(key, label, inventory[key]) for key, label in INVENTORY_SETUP_LABELS.items()],
             has_data=any(count for _key, _label, count in data_items),
             can_view_reports=self.membership.can("view_reports"),
+            # Days whose figures are not up to date yet, and those whose rebuild failed.
+            rebuild_backlog=rebuild_backlog(organization=self.organization),
             can_manage_api_keys=self.membership.can("manage_api_keys"),
             chats_bulk_url=self.request.build_absolute_uri(CHATS_BULK_PATH),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -215,6 +216,30 @@ def mark_all_days_dirty(*, organization: Organization) -> set[dt.date]:
         return set()
     first, last = span
     return mark_dirty(organization=organization, days={first + dt.timedelta(days=i) for i in range((last - first).days + 1)})
+
+
+@dataclass(frozen=True)
+class RebuildBacklog:
+    pending: int  # days marked dirty, failed ones included
+    failed: int  # days whose last rebuild failed (retried with backoff)
+    earliest_failed: list[dt.date]
+
+    @property
+    def rebuilding(self) -> int:
+        """Days waiting for a rebuild that has not failed."""
+        return self.pending - self.failed
+
+
+def rebuild_backlog(*, organization: Organization, shown: int = 3) -> RebuildBacklog:
+    """How many of the organization's days wait for a rebuild, how many of them failed, and the
+    first `shown` failed days."""
+    from django.db.models import Count
+
+    marks = DirtyDay.objects.for_org(organization)
+    counts = marks.aggregate(pending=Count("pk"), failed=Count("pk", filter=Q(failed_at__isnull=False)))
+    earliest = list(marks.filter(failed_at__isnull=False).order_by("day").values_list("day", flat=True)[:shown]) \
+        if counts["failed"] else []
+    return RebuildBacklog(pending=counts["pending"], failed=counts["failed"], earliest_failed=earliest)
 
 
 def failed_marks(*, organization: Organization | None = None):

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.urls import reverse
 from django.utils import timezone
 
 from chats.models import Chat
@@ -153,6 +154,19 @@ def test_rebuild_snapshots_builds_the_rest_and_names_the_failed_days(org):
                      verbosity=0, stdout=out)
     assert "Rebuilt 6 of 7 days (2026-03-02 to 2026-03-08) of acme" in out.getvalue()
     assert DaySnapshot.objects.for_org(org).count() == 6
+
+
+def test_the_org_home_tells_managers_what_is_being_rebuilt_and_what_failed(org, manager_client, role_client):
+    week_with_a_bad_tuesday(org)
+    rebuild_dirty_days(organization=org)
+    mark_dirty(organization=org, days=WEEK[4:], enqueue=False)  # a write just landed
+
+    page = manager_client.get(reverse("org_home", kwargs={"org_slug": org.slug})).content.decode()
+
+    assert "3 days are being rebuilt" in page
+    assert "1 day could not be rebuilt and shows older figures; the earliest: 2026-03-03." in " ".join(page.split())
+    agent_page = role_client("agent").get(reverse("org_home", kwargs={"org_slug": org.slug})).content.decode()
+    assert "could not be rebuilt" not in agent_page
 
 
 def test_a_run_starts_no_chunk_after_its_deadline_and_says_more_is_left(org):
