@@ -246,3 +246,40 @@ def test_two_writes_marking_the_same_days_in_opposite_orders_do_not_deadlock(org
     other.join(20)
     assert errors == []
     assert DirtyDay.objects.for_org(org).count() == 2
+
+
+def test_a_chunk_stopped_by_the_soft_time_limit_is_recorded_not_split(org, monkeypatch):
+    """The task's time is up: its chunk's days back off (and show as failed) instead of every
+    later run spending its time on them the same way; the run stops."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from reports.builders import Builder
+
+    for day in WEEK[:3]:
+        ChatFactory(organization=org, requested_at=local(day, 9))
+    mark_dirty(organization=org, days=WEEK[:3], enqueue=False)
+
+    def out_of_time(self, *args):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(Builder, "build_chunk", out_of_time)
+    with pytest.raises(SoftTimeLimitExceeded):
+        rebuild_dirty_days(organization=org)
+    assert set(DirtyDay.objects.for_org(org).values_list("day", "attempts", "last_error")) == {
+        (day, 1, "SoftTimeLimitExceeded: SoftTimeLimitExceeded()") for day in WEEK[:3]}
+
+
+def test_the_admin_rebuilds_selected_failed_days_now(org, client, django_user_model):
+    bad = week_with_a_bad_tuesday(org)
+    rebuild_dirty_days(organization=org)
+    Chat.unscoped.filter(pk=bad[0].pk).delete()
+    client.force_login(django_user_model.objects.create_superuser(email="ops@example.test", password="x-pass-123456"))
+    listing = client.get("/admin/reports/dirtyday/?failed=yes")
+    assert OVERFLOW in listing.content.decode()
+
+    response = client.post("/admin/reports/dirtyday/", {
+        "action": "retry_now", "_selected_action": [mark(org, TUESDAY).pk]})
+
+    assert response.status_code == 302
+    assert not DirtyDay.objects.for_org(org).exists()  # eager here: rebuilt at once
+    assert DaySnapshot.objects.for_org(org).get(day=TUESDAY).chats_total == 2
