@@ -30,6 +30,11 @@ def worker_factory(settings, tmp_path):
     caches["default"]["KEY_PREFIX"] = prefix
     settings.CACHES = caches
     previous = celery_app.conf.task_default_queue, celery_app.conf.task_always_eager
+    # The app's queue declarations are created once, with the default queue of that moment:
+    # create them now, with the usual one, so that an in-process worker started by a later test
+    # still consumes it (ours is added on first use and removed at the end).
+    declared = celery_app.amqp.queues
+    assert celery_app.amqp.default_queue.name == previous[0]
     workers: list[WorkerProcess] = []
 
     def start(name: str, env: dict | None = None) -> WorkerProcess:
@@ -44,5 +49,6 @@ def worker_factory(settings, tmp_path):
         for worker in workers:
             worker.stop()
         celery_app.conf.task_default_queue, celery_app.conf.task_always_eager = previous
+        declared.pop(queue, None)
         with celery_app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)
