@@ -8,7 +8,9 @@ must render. Standard library HTTP only (urllib + cookie jar).
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -111,6 +113,27 @@ def test_the_embedded_default_serves_the_demo_and_a_manager_logs_in(embedded_env
             assert response.url == f"{base}/o/{DEMO_ORG_SLUG}/"
         assert f"<h1>{org_name} " in home
         assert "Data in this organization" in home
+
+        # The API on SQLite: bad input is a 400 naming the field; a good batch lands and its
+        # eager rebuild runs in the request.
+        key = manage(embedded_env, "create_api_key", "--org", DEMO_ORG_SLUG, "--name", "smoke",
+                     "--scope", "read,write").strip().splitlines()[-1]
+
+        def post(items):
+            request = urllib.request.Request(
+                f"{base}/api/v1/chats/bulk", data=json.dumps({"items": items}).encode(), method="POST",
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status, json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+
+        status, body = post([{"external_id": "smoke-1", "requested_at": "0001-01-01T00:00:00+14:00"}])
+        assert status == 400 and body["error"]["details"][0]["field"] == "requested_at"
+        yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()
+        status, body = post([{"external_id": "smoke-1", "requested_at": yesterday}])
+        assert (status, body) == (200, {"created": 1, "updated": 0, "unchanged": 0})
     finally:
         server.terminate()
         try:
