@@ -244,6 +244,9 @@ SPECTACULAR_SETTINGS = {
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
+# How far back activity rows (chats, tickets, answers, ...) may lie: from 1 January this many
+# years before the current one (chats.windows).
+INGEST_HISTORY_YEARS = int(os.environ.get("INGEST_HISTORY_YEARS", "5"))
 
 LOGGING = {
     "version": 1,
@@ -256,6 +259,3 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
-# How far back activity rows (chats, tickets, answers, ...) may lie: from 1 January this many
-# years before the current one (chats.windows).
-INGEST_HISTORY_YEARS = int(os.environ.get("INGEST_HISTORY_YEARS", "5"))
