@@ -18,7 +18,7 @@ UTC offsets must be within ±14:00, the widest any time zone uses.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,27 +34,31 @@ OFFSET_OUT_OF_RANGE = _("The UTC offset must be between -14:00 and +14:00.")
 OUT_OF_WINDOW = _("Must be from %(earliest)s to %(latest)s.")
 
 
-def history_years() -> int:
-    return settings.INGEST_HISTORY_YEARS
-
-
-@dataclass(frozen=True)
 class Window:
-    """A span of instants, evaluated when a value is checked (its end moves with the clock)."""
+    """A span of instants whose end moves with the clock.
 
-    name: str
+    ``start``: a fixed first instant, or None for 1 January ``INGEST_HISTORY_YEARS`` years before
+    the current year. Every timestamp of a bulk batch is checked, so the bounds are worked out
+    once a second, not once a value.
+    """
 
-    def bounds(self, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-        now = now or timezone.now()
-        if self.name == "history":
-            earliest = HISTORY_START
-        else:
-            earliest = dt.datetime(now.year - history_years(), 1, 1, tzinfo=dt.UTC)
-        return earliest, now + FUTURE_SLACK
+    def __init__(self, name: str, *, start: dt.datetime | None, description: str):
+        self.name = name
+        self.start = start
+        self.description = description
+        self._cached: tuple | None = None  # (second, earliest, latest)
 
-    def date_bounds(self, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
-        earliest, latest = self.bounds(now)
-        return earliest.date(), latest.date()
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        second = int(time.time())
+        cached = self._cached
+        if cached is None or cached[0] != second:
+            now = timezone.now()
+            earliest = self.start or dt.datetime(now.year - settings.INGEST_HISTORY_YEARS, 1, 1, tzinfo=dt.UTC)
+            self._cached = cached = (second, earliest, now + FUTURE_SLACK)
+        return cached[1], cached[2]
+
+    def _out_of_window(self, earliest, latest) -> str:
+        return str(OUT_OF_WINDOW % {"earliest": earliest.isoformat(), "latest": latest.isoformat()})
 
     def instant_problem(self, value: dt.datetime) -> str | None:
         """Why an aware datetime is not accepted, or None."""
@@ -64,18 +68,20 @@ class Window:
         earliest, latest = self.bounds()
         # Compare the calendar fields first: converting year 1 (or 9999) to UTC can overflow.
         if not earliest.year - 1 <= value.year <= latest.year + 1 or not earliest <= value <= latest:
-            return str(OUT_OF_WINDOW % {"earliest": earliest.isoformat(), "latest": latest.isoformat()})
+            return self._out_of_window(earliest, latest)
         return None
 
     def date_problem(self, value: dt.date) -> str | None:
-        earliest, latest = self.date_bounds()
+        earliest, latest = (bound.date() for bound in self.bounds())
         if not earliest <= value <= latest:
-            return str(OUT_OF_WINDOW % {"earliest": earliest.isoformat(), "latest": latest.isoformat()})
+            return self._out_of_window(earliest, latest)
         return None
 
 
-HISTORY = Window("history")
-ACTIVITY = Window("activity")
+HISTORY = Window("history", start=HISTORY_START, description="From 1970-01-01 to a week after now.")
+ACTIVITY = Window("activity", start=None, description=(
+    "From 1 January five years before the current year (INGEST_HISTORY_YEARS) to a week after now."))
+WINDOWS = {window.name: window for window in (HISTORY, ACTIVITY)}
 
 
 @deconstructible
@@ -88,7 +94,7 @@ class WindowValidator:
     def __call__(self, value) -> None:
         if value is None:
             return
-        window = HISTORY if self.window == "history" else ACTIVITY
+        window = WINDOWS[self.window]
         if isinstance(value, dt.datetime):
             if timezone.is_naive(value):
                 value = timezone.make_aware(value, dt.UTC)

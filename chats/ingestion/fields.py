@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api.parsers import loads_limited
-from chats.windows import ACTIVITY, HISTORY, Window
+from chats.windows import ACTIVITY, Window
 
 REQUIRED = _("This field is required.")
 UNKNOWN_FIELD = _("Unknown field.")
@@ -330,34 +330,31 @@ def parse_timestamp(value, window: Window = ACTIVITY) -> dt.datetime:
     return parsed
 
 
-def _window_help(window: Window) -> str:
-    if window is HISTORY:
-        return "From 1970-01-01 to a week after now."
-    return "From 1 January five years before the current year (INGEST_HISTORY_YEARS) to a week after now."
-
-
-class Timestamp(Field):
-    """An instant inside its window: ``ACTIVITY`` (counted on a local day) or ``HISTORY``."""
-
-    schema_class = serializers.DateTimeField
+class WindowedField(Field):
+    """A field whose values lie in a window of time (chats.windows), which its schema states."""
 
     def __init__(self, name: str, *, window: Window = ACTIVITY, **kwargs):
         super().__init__(name, **kwargs)
         self.window = window
 
-    def parse(self, value):
-        return parse_timestamp(value, self.window)
-
     def schema_kwargs(self):
-        help_text = " ".join(t for t in (self.help_text, _window_help(self.window)) if t)
+        help_text = " ".join(t for t in (self.help_text, self.window.description) if t)
         return {**super().schema_kwargs(), "help_text": help_text}
 
 
-class Date(Field):
-    """A local date inside the ``ACTIVITY`` window."""
+class Timestamp(WindowedField):
+    """An instant inside its window: ``ACTIVITY`` (counted on a local day) or ``HISTORY``."""
+
+    schema_class = serializers.DateTimeField
+
+    def parse(self, value):
+        return parse_timestamp(value, self.window)
+
+
+class Date(WindowedField):
+    """A local date inside its window (``ACTIVITY``)."""
 
     schema_class = serializers.DateField
-    window = ACTIVITY
 
     def parse(self, value):
         if not isinstance(value, str):
@@ -370,10 +367,6 @@ class Date(Field):
         if problem:
             raise FieldError(problem)
         return parsed
-
-    def schema_kwargs(self):
-        help_text = " ".join(t for t in (self.help_text, _window_help(self.window)) if t)
-        return {**super().schema_kwargs(), "help_text": help_text}
 
 
 class Ref(Field):
