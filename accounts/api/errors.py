@@ -92,14 +92,15 @@ def _flatten(detail, field: str | None = None) -> list[dict]:
     return [item]
 
 
-def _cut(message) -> str:
-    message = str(message)
-    return message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS - 1] + "…"
+def cut(text, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` as a string of at most ``limit`` characters (a longer one ends in "…")."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def error_body(code: str, message: str, details: list | None = None) -> dict:
-    details = [{**d, "message": _cut(d["message"])} if "message" in d else d for d in details or []]
-    return {"error": {"code": code, "message": _cut(message), "details": details}}
+    details = [{**d, "message": cut(d["message"])} if "message" in d else d for d in details or []]
+    return {"error": {"code": code, "message": cut(message), "details": details}}
 
 
 def server_error_body(request_id: str | None) -> dict:
@@ -131,9 +132,8 @@ def exception_handler(exc, context):
         request = context["request"]
         request_id = log_server_error(request, exc)
         set_rollback()
-        response = Response(server_error_body(request_id), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-        response["X-Request-ID"] = request_id or ""
-        return response
+        # RequestIdMiddleware puts the same id in the X-Request-ID header of every response.
+        return Response(server_error_body(request_id), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, WriteConflict):
         response["Retry-After"] = str(CONFLICT_RETRY_AFTER_SECONDS)
     if isinstance(exc, BulkValidationError):

@@ -26,6 +26,7 @@ from django.views import defaults
 from accounts.api.errors import (
     NOT_FOUND,
     RequestTooLarge,
+    cut,
     error_body,
     log_server_error,
     server_error_body,
@@ -61,7 +62,7 @@ class NulParameterMiddleware:
         if bad:
             if not is_api:
                 return HttpResponseBadRequest()
-            details = [{"field": name.replace("\x00", "\\x00")[:80], "message": str(NUL_IN_PARAMETER)} for name in bad]
+            details = [{"field": cut(name.replace("\x00", "\\x00"), 80), "message": str(NUL_IN_PARAMETER)} for name in bad]
             return JsonResponse(error_body("invalid", "The request is invalid.", details), status=400)
         return self.get_response(request)
 

@@ -20,6 +20,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.api.errors import cut
 from accounts.api.parsers import loads_limited
 from chats.windows import ACTIVITY, Window
 
@@ -61,10 +62,7 @@ ECHO_MAX_CHARS = 80
 def echo(value) -> str:
     """A client value quoted in an error message: always encodable (lone surrogates escaped) and
     at most ECHO_MAX_CHARS characters (longer ones end in "…")."""
-    text = str(value) if not isinstance(value, str) else value
-    if len(text) > ECHO_MAX_CHARS:
-        text = text[:ECHO_MAX_CHARS - 1] + "…"
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cut(value, ECHO_MAX_CHARS).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def number_or_text(cast, text: str):
