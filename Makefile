@@ -7,6 +7,8 @@ DEMO_CHATS ?= 20000
 # The test suite runs on a real PostgreSQL and Redis (local services by default).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/helpdesk_metrics
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist processes (one test database each); `make test TEST_WORKERS=0` runs serially.
+TEST_WORKERS ?= auto
 
 .PHONY: install demo serve test lint bench
 
@@ -29,7 +31,7 @@ serve: install
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
