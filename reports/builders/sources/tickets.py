@@ -1,0 +1,72 @@
+"""Tickets: volume and first response by the local day of created_at, resolution by that of
+resolved_at (two sources over the same table)."""
+
+from __future__ import annotations
+
+from reports.builders.source import Source
+from reports.builders.sources.common import SourceSQL
+from reports.models import SlaMetric
+from reports.sla import target_case_sql
+
+
+class TicketSources(SourceSQL):
+    @staticmethod
+    def _ticket_dims() -> dict:
+        return {
+            "dims": {"agent": "t.agent_id", "team": "COALESCE(t.team_id, ag.team_id)", "channel": "t.channel"},
+            "joins": "LEFT JOIN accounts_agent ag ON ag.id = t.agent_id",
+            "refs": {"row_id": "t.id"},
+            "tags": [("chats_tickettag", "ticket_id", "row_id")],
+        }
+
+    def ticket_created_source(self) -> Source:
+        target, params = target_case_sql(
+            self.targets[SlaMetric.TICKET_FIRST_RESPONSE], channel="t.channel", priority="t.priority")
+        return Source(
+            name="tickets_created",
+            from_sql="chats_ticket t",
+            timestamp="t.created_at",
+            **self._ticket_dims(),
+            columns={
+                "priority": "t.priority",
+                "frt": f"CASE WHEN t.first_response_at IS NOT NULL THEN {self.d.seconds('t.first_response_at', 't.created_at')} END",
+                "frt_target": target,
+            },
+            params=params,
+            counts={
+                "tickets_created": "1 = 1",
+                **{f"tickets_{p}": f"priority = '{p}'" for p in ("low", "normal", "high", "urgent")},
+                "ticket_frt_within_target": "frt IS NOT NULL AND frt <= frt_target",
+            },
+            durations={"ticket_first_response_time": "frt"},
+        )
+
+    def ticket_resolved_source(self) -> Source:
+        d = self.d
+        target, params = target_case_sql(
+            self.targets[SlaMetric.TICKET_RESOLUTION], channel="t.channel", priority="t.priority")
+        complaint_start = f"CASE WHEN {d.true('t.is_complaint')} THEN t.created_at ELSE t.escalated_at END"
+        return Source(
+            name="tickets_resolved",
+            from_sql="chats_ticket t",
+            timestamp="t.resolved_at",
+            **self._ticket_dims(),
+            columns={
+                "res": d.seconds("t.resolved_at", "t.created_at"),
+                "res_target": target,
+                "reopened": "t.reopened_count",
+                "replies": "t.agent_replies",
+                "complaint": (
+                    f"CASE WHEN {d.true('t.is_complaint')} OR t.escalated_at IS NOT NULL "
+                    f"THEN {d.seconds('t.resolved_at', complaint_start)} END"
+                ),
+            },
+            params=params,
+            counts={
+                "tickets_resolved": "1 = 1",
+                "tickets_reopened": "reopened > 0",
+                "tickets_one_touch": "reopened = 0 AND replies <= 1",
+                "resolution_within_target": "res <= res_target",
+            },
+            durations={"resolution_time": "res", "complaint_resolution_time": "complaint"},
+        )
