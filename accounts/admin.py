@@ -140,7 +140,7 @@ class ApiKeyAdmin(OrgAdmin):
     def revoke(self, request, queryset):
         keys = list(queryset.select_related("organization"))
         for key in keys:
-            api_key_revoke(organization=key.organization, key=key)
+            api_key_revoke(organization=key.organization, key=key, actor=request.user)
         self.message_user(
             request, ngettext("Revoked %(n)d key.", "Revoked %(n)d keys.", len(keys)) % {"n": len(keys)}
         )

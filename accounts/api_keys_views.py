@@ -12,15 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
 from accounts.forms import ApiKeyCreateForm
-from accounts.mixins import OrgMixin
 from accounts.models import ApiKey
 from accounts.services import api_key_create, api_key_revoke
+from accounts.settings_views import SettingsMixin
 
 KEY_REVOKED = _("The API key “%(name)s” was revoked. Requests with it now get 401.")
 
 
-class ApiKeyPageMixin(OrgMixin):
+class ApiKeyPageMixin(SettingsMixin):
     required_capability = "manage_api_keys"
+    settings_section = "api_keys"
 
     def org_keys(self):
         return ApiKey.objects.for_org(self.organization).select_related("created_by")
@@ -67,6 +68,6 @@ class ApiKeyRevokeView(ApiKeyPageMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        key = api_key_revoke(organization=self.organization, key=self.get_key())
+        key = api_key_revoke(organization=self.organization, key=self.get_key(), actor=self.request.user)
         messages.success(request, KEY_REVOKED % {"name": key.name})
         return redirect("api_key_list", org_slug=self.organization.slug)

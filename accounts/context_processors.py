@@ -1,5 +1,7 @@
 from accounts.models import Membership
 
+SETTINGS_CAPABILITIES = ("configure", "manage_members", "manage_api_keys")
+
 
 def organizations(request):
     """The current organization and the user's others, for the navigation's switcher.
@@ -21,7 +23,12 @@ def organizations(request):
         nav = next((m.organization for m in memberships if m.organization.slug == last), None)
         if nav is None and len(memberships) == 1:
             nav = memberships[0].organization
+    nav_membership = getattr(request, "membership", None) or next(
+        (m for m in memberships if nav is not None and m.organization_id == nav.pk), None)
     return {
+        # Owners and admins (whoever configures, manages members or keys) get the settings link.
+        "nav_can_settings": nav_membership is not None and any(
+            nav_membership.can(c) for c in SETTINGS_CAPABILITIES),
         "current_organization": current,
         "current_membership": getattr(request, "membership", None),
         "nav_organization": nav,

@@ -198,6 +198,10 @@ def external_id_unique(model_name: str) -> models.UniqueConstraint:
 
 class Team(ExternalIdModel):
     name = models.CharField(_("name"), max_length=200)
+    active = models.BooleanField(
+        _("active"), default=True,
+        help_text=_("An inactive team keeps its history but is no longer offered for agents."),
+    )
 
     class Meta(ExternalIdModel.Meta):
         ordering = ["name"]
@@ -288,3 +292,100 @@ class ApiKey(OrgScopedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+INVITATION_VALID_DAYS = 7
+
+
+class Invitation(OrgScopedModel):
+    """A pending invitation to join the organization with a role.
+
+    The e-mailed link carries a signed token naming this row and a random secret; only the
+    secret's hash is stored. Resending replaces the secret (older links stop working); accepting
+    or revoking ends the invitation for good.
+    """
+
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta(OrgScopedModel.Meta):
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # One open invitation per address: inviting again means resending.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class AuditKind(models.TextChoices):
+    ORGANIZATION_UPDATED = "organization.updated", _("Profile changed")
+    MEMBER_INVITED = "member.invited", _("Member invited")
+    INVITATION_RESENT = "invitation.resent", _("Invitation resent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    MEMBER_ROLE_CHANGED = "member.role_changed", _("Member role changed")
+    MEMBER_REMOVED = "member.removed", _("Member removed")
+    TEAM_CREATED = "team.created", _("Team created")
+    TEAM_UPDATED = "team.updated", _("Team changed")
+    AGENT_UPDATED = "agent.updated", _("Agent changed")
+    TAG_CREATED = "tag.created", _("Tag created")
+    TAG_UPDATED = "tag.updated", _("Tag changed")
+    TAG_MERGED = "tag.merged", _("Tag merged")
+    API_KEY_CREATED = "api_key.created", _("API key created")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+
+
+class AuditLogEntry(OrgScopedModel):
+    """One configuration change: who made it, when, to what, and each field's old → new value.
+
+    Written by the service that makes the change, in its transaction (accounts.audit.audit_record),
+    so a change and its row commit or roll back together.
+    """
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Kept as written: the log still says who it was after the user is deleted.
+    actor_email = models.CharField(_("by"), max_length=254, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, choices=AuditKind.choices)
+    target_type = models.CharField(_("object type"), max_length=40)
+    target_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    target_label = models.CharField(_("object"), max_length=300, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True,
+                               help_text=_("{field: [old, new]}"))
+
+    class Meta(OrgScopedModel.Meta):
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="audit_org_time"),
+            models.Index(fields=["organization", "kind", "-created_at"], name="audit_org_kind_time"),
+            models.Index(fields=["organization", "actor", "-created_at"], name="audit_org_actor_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.target_label} by {self.actor_email or '-'}"

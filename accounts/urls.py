@@ -4,5 +4,5 @@ from accounts import views
 
 urlpatterns = [
     path("", views.OrgHomeView.as_view(), name="org_home"),
-    path("settings/api-keys/", include("accounts.api_keys_urls")),
+    path("settings/", include("accounts.settings_urls")),
 ]

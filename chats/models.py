@@ -76,6 +76,15 @@ class Tag(OrgScopedModel):
     color = models.CharField(_("colour"), max_length=7, blank=True, help_text=_("#rrggbb"))
     category = models.CharField(_("category"), max_length=100, blank=True)
     high_priority = models.BooleanField(_("high priority"), default=False)
+    archived = models.BooleanField(
+        _("archived"), default=False,
+        help_text=_("Archived tags keep their history and still count in reports; they are listed apart."),
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tags",
+        verbose_name=_("merged into"),
+        help_text=_("Set by a merge: this tag's conversations now carry that tag."),
+    )
 
     class Meta(OrgScopedModel.Meta):
         ordering = ["name"]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("invitations/", include("accounts.invitation_urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),

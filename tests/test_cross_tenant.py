@@ -11,13 +11,31 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ROLE_CAPABILITIES, Role
-from tests.factories import ApiKeyFactory
+from tests.factories import AgentFactory, ApiKeyFactory, MembershipFactory, TagFactory, TeamFactory
 
 # Sample values for URL arguments other than org_slug: a value, or a callable that builds a row of
 # the organization under test and returns the value.
 SAMPLE_KWARGS: dict[str, object] = {
     "key_id": lambda organization: ApiKeyFactory(organization=organization).pk,
+    # Settings pages.
+    "member_id": lambda organization: MembershipFactory(organization=organization, role=Role.VIEWER).pk,
+    "invitation_id": lambda organization: _invitation(organization).pk,
+    "team_id": lambda organization: TeamFactory(organization=organization).pk,
+    "agent_id": lambda organization: AgentFactory(organization=organization).pk,
+    "tag_id": lambda organization: TagFactory(organization=organization).pk,
 }
+
+
+def _invitation(organization):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import Invitation
+
+    now = timezone.now()
+    return Invitation.unscoped.create(organization=organization, email="invitee@example.test", role=Role.VIEWER,
+                                      secret_hash="0" * 64, sent_at=now, expires_at=now + dt.timedelta(days=7))
 
 
 def _walk(patterns, prefix=""):
