@@ -168,7 +168,8 @@ def member_role_change(*, organization: Organization, actor: Membership | None, 
                        role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError(UNKNOWN_ROLE.format(role=role, roles=", ".join(Role.values)), code="unknown_role")
-    membership = Membership.objects.for_org(organization).select_for_update().select_related("user").get(pk=membership.pk)
+    membership = Membership.objects.for_org(organization).select_for_update(of=("self",)).select_related("user").get(
+        pk=membership.pk)
     if membership.role == role:
         return membership
     _check_owner_rules(organization=organization, actor=actor, membership=membership, new_role=role)
@@ -184,7 +185,8 @@ def member_role_change(*, organization: Organization, actor: Membership | None, 
 def member_remove(*, organization: Organization, actor: Membership | None, membership: Membership) -> None:
     """Remove the member; agents linked to them in this organization are unlinked (their
     figures stay, no login sees them as "own" any more)."""
-    membership = Membership.objects.for_org(organization).select_for_update().select_related("user").get(pk=membership.pk)
+    membership = Membership.objects.for_org(organization).select_for_update(of=("self",)).select_related("user").get(
+        pk=membership.pk)
     _check_owner_rules(organization=organization, actor=actor, membership=membership, new_role=None)
     user = membership.user
     unlinked = list(Agent.objects.for_org(organization).filter(user=user).values_list("name", flat=True))
@@ -287,7 +289,8 @@ def agent_update(*, organization: Organization, actor: User | None, agent: Agent
     figures" an agent-role login sees)."""
     from reports.freshness import mark_dirty
 
-    agent = Agent.objects.for_org(organization).select_for_update().select_related("team", "user").get(pk=agent.pk)
+    agent = (Agent.objects.for_org(organization).select_for_update(of=("self",)).select_related("team", "user")
+             .get(pk=agent.pk))
     if team is not None:
         team = Team.objects.for_org(organization).get(pk=team.pk)  # another organization's: DoesNotExist
         if not team.active and team.pk != agent.team_id:
