@@ -190,7 +190,7 @@ class TagForm(forms.Form):
 
 class TagMergeForm(forms.Form):
     target = forms.ModelChoiceField(
-        label=_("Merge into"), queryset=None,
+        label=_("Merge into"), queryset=None, empty_label=_("Choose the tag to keep…"),
         help_text=_("The tag to keep. Its name, colour and category stay as they are."),
         error_messages={"required": _("Choose the tag to keep."),
                         "invalid_choice": _("Choose a tag of this organization that is still in use.")},

@@ -22,7 +22,7 @@ from accounts import selectors
 from accounts.audit import audit_actors, audit_entries
 from accounts.invitations import invitation_create, invitation_resend, invitation_revoke
 from accounts.mixins import OrgMixin
-from accounts.models import AuditKind, Role
+from accounts.models import AuditKind, CsatScale, Role, Weekday
 from accounts.services import (
     agent_update,
     member_remove,
@@ -519,8 +519,25 @@ FIELD_LABELS = {
 }
 
 
+# Stored values shown by their labels in the user's language.
+VALUE_LABELS = {"role": dict(Role.choices), "week_start": dict(Weekday.choices), "csat_scale": dict(CsatScale.choices)}
+
+
+def _shown(field: str, value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if value == "":
+        return "—"
+    return VALUE_LABELS.get(field, {}).get(value, value)
+
+
 def describe_changes(changes: dict) -> list[tuple[str, object, object]]:
-    return [(str(FIELD_LABELS.get(field, field)), old, new) for field, (old, new) in changes.items()]
+    """(field label, old, new) for the page; old None: the field had no value before (a creation,
+    or a count such as the chats a merge moved), shown as the new value alone."""
+    return [(str(FIELD_LABELS.get(field, field)), None if old is None else _shown(field, old), _shown(field, new))
+            for field, (old, new) in changes.items()]
 
 
 class AuditMixin(SettingsMixin):
