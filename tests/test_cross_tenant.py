@@ -11,7 +11,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ROLE_CAPABILITIES, Role
-from tests.factories import AgentFactory, ApiKeyFactory, MembershipFactory, TagFactory, TeamFactory
+from tests.factories import (
+    AgentFactory,
+    ApiKeyFactory,
+    ChatFactory,
+    MembershipFactory,
+    TagFactory,
+    TeamFactory,
+    TicketFactory,
+)
 
 # Sample values for URL arguments other than org_slug: a value, or a callable that builds a row of
 # the organization under test and returns the value.
@@ -23,6 +31,9 @@ SAMPLE_KWARGS: dict[str, object] = {
     "team_id": lambda organization: TeamFactory(organization=organization).pk,
     "agent_id": lambda organization: AgentFactory(organization=organization).pk,
     "tag_id": lambda organization: TagFactory(organization=organization).pk,
+    # Drill-down timelines.
+    "chat_id": lambda organization: ChatFactory(organization=organization).pk,
+    "ticket_id": lambda organization: TicketFactory(organization=organization).pk,
 }
 
 
