@@ -32,6 +32,8 @@ class ListColumn:
     kind: str
     read: Callable
     numeric: bool = False
+    # On the page only (exports keep every column apart): shown under another column's text.
+    under: str | None = None
 
     def export_column(self) -> Column:
         return Column(self.id, str(self.header), 1 if self.kind == SECONDS else None)
@@ -61,11 +63,6 @@ def chat_duration(chat):
 
 def chat_wrap(chat):
     return _seconds(chat.closed_at, chat.ended_at)
-
-
-def chat_handle(chat):
-    duration = chat_duration(chat)
-    return None if duration is None else duration + (chat_wrap(chat) or 0)
 
 
 def chat_status(chat) -> str:
@@ -122,32 +119,31 @@ def _answer_agent(row):
     return conversation.agent if conversation is not None and conversation.agent_id else None
 
 
-def chat_columns(tz, *, target: bool, value_header=None) -> list[ListColumn]:
+def chat_columns(tz, *, target: bool, value_header=None, measure=None, placed_by=None) -> list[ListColumn]:
     columns = [
         ListColumn("requested_at", _("Requested"), INSTANT, lambda c: c.requested_at.astimezone(tz)),
         ListColumn("chat", _("Chat"), LINK, lambda c: c.external_id),
         ListColumn("agent", _("Agent"), TEXT, lambda c: _name(c.agent)),
-        ListColumn("team", _("Team"), TEXT, _team),
+        ListColumn("team", _("Team"), TEXT, _team, under="agent"),
         ListColumn("channel", _("Channel"), TEXT, lambda c: c.get_channel_display()),
         ListColumn("status", _("Outcome"), TEXT, chat_status),
         ListColumn("wait_time", _("Wait"), SECONDS, chat_wait, True),
         ListColumn("first_response_time", _("First response"), SECONDS, chat_frt, True),
         ListColumn("chat_duration", _("Duration"), SECONDS, chat_duration, True),
-        ListColumn("handle_time", _("Handling time"), SECONDS, chat_handle, True),
-        ListColumn("transfers", _("Transfers"), COUNT, lambda c: c.transfers, True),
+        ListColumn("transfers", _("Transfers"), COUNT, lambda c: c.transfers, True, under="status"),
         ListColumn("tags", _("Tags"), TEXT, _tags),
         ListColumn("csat", _("CSAT"), TEXT, _csat),
     ]
-    return _with_measure(columns, target=target, value_header=value_header)
+    return _with_measure(columns, target=target, value_header=value_header, measure=measure)
 
 
-def ticket_columns(tz, *, target: bool, value_header=None) -> list[ListColumn]:
+def ticket_columns(tz, *, target: bool, value_header=None, measure=None, placed_by=None) -> list[ListColumn]:
     columns = [
         ListColumn("created_at", _("Created"), INSTANT, lambda t: t.created_at.astimezone(tz)),
         ListColumn("ticket", _("Ticket"), LINK, lambda t: t.external_id),
-        ListColumn("subject", _("Subject"), TEXT, lambda t: t.subject),
+        ListColumn("subject", _("Subject"), TEXT, lambda t: t.subject, under="ticket"),
         ListColumn("agent", _("Agent"), TEXT, lambda t: _name(t.agent)),
-        ListColumn("team", _("Team"), TEXT, _team),
+        ListColumn("team", _("Team"), TEXT, _team, under="agent"),
         ListColumn("channel", _("Channel"), TEXT, lambda t: t.get_channel_display()),
         ListColumn("priority", _("Priority"), TEXT, lambda t: t.get_priority_display()),
         ListColumn("status", _("Status"), TEXT, lambda t: t.get_status_display()),
@@ -155,11 +151,13 @@ def ticket_columns(tz, *, target: bool, value_header=None) -> list[ListColumn]:
                    lambda t: _seconds(t.first_response_at, t.created_at), True),
         ListColumn("resolved_at", _("Resolved"), INSTANT, lambda t: t.resolved_at.astimezone(tz) if t.resolved_at else None),
         ListColumn("resolution_time", _("Resolution time"), SECONDS, lambda t: _seconds(t.resolved_at, t.created_at), True),
-        ListColumn("reopened", _("Reopened"), COUNT, lambda t: t.reopened_count, True),
+        ListColumn("reopened", _("Reopened"), COUNT, lambda t: t.reopened_count, True, under="status"),
         ListColumn("tags", _("Tags"), TEXT, _tags),
         ListColumn("csat", _("CSAT"), TEXT, _csat),
     ]
-    return _with_measure(columns, target=target, value_header=value_header)
+    if placed_by == "resolved_at":  # listed by resolution: its instant first
+        columns.insert(0, columns.pop(next(i for i, c in enumerate(columns) if c.id == "resolved_at")))
+    return _with_measure(columns, target=target, value_header=value_header, measure=measure)
 
 
 def answer_columns(tz, **_unused) -> list[ListColumn]:
@@ -170,7 +168,7 @@ def answer_columns(tz, **_unused) -> list[ListColumn]:
         ListColumn("scale", _("Scale"), TEXT, lambda a: a.scale),
         ListColumn("comment", _("Comment"), TEXT, lambda a: a.comment),
         ListColumn("agent", _("Agent"), TEXT, lambda a: _name(_answer_agent(a))),
-        ListColumn("team", _("Team"), TEXT, _conversation_team),
+        ListColumn("team", _("Team"), TEXT, _conversation_team, under="agent"),
         ListColumn("channel", _("Channel"), TEXT, _conversation_channel),
         ListColumn("conversation", _("Conversation"), LINK, _conversation),
         ListColumn("segment", _("Segment"), TEXT, lambda a: a.dim_segment),
@@ -183,17 +181,21 @@ def canned_use_columns(tz, **_unused) -> list[ListColumn]:
         ListColumn("used_at", _("Used"), INSTANT, lambda u: u.used_at.astimezone(tz)),
         ListColumn("canned_response", _("Canned response"), TEXT, lambda u: u.canned_response.title),
         ListColumn("agent", _("Agent"), TEXT, lambda u: _name(u.agent)),
-        ListColumn("team", _("Team"), TEXT, _conversation_team),
+        ListColumn("team", _("Team"), TEXT, _conversation_team, under="agent"),
         ListColumn("channel", _("Channel"), TEXT, _conversation_channel),
         ListColumn("conversation", _("Conversation"), LINK, _conversation),
     ]
 
 
-def _with_measure(columns, *, target: bool, value_header) -> list[ListColumn]:
-    if value_header is not None:
-        columns.insert(6, ListColumn("value_seconds", value_header, SECONDS, lambda r: r.value_seconds, True))
+def _with_measure(columns, *, target: bool, value_header, measure: str | None = None) -> list[ListColumn]:
+    """The measured time (when no standard column shows it) and its SLA target, side by side,
+    after the column of the measure's own time where there is one."""
+    ids = [c.id for c in columns]
+    at = ids.index(measure) + 1 if measure in ids else ids.index("status") + 1
     if target:
-        columns.insert(6, ListColumn("target_seconds", _("SLA target"), SECONDS, lambda r: r.target_seconds, True))
+        columns.insert(at, ListColumn("target_seconds", _("SLA target"), SECONDS, lambda r: r.target_seconds, True))
+    if value_header is not None:
+        columns.insert(at, ListColumn("value_seconds", value_header, SECONDS, lambda r: r.value_seconds, True))
     return columns
 
 
@@ -236,3 +238,21 @@ def row_link(organization, kind: str, row) -> str | None:
     if row.ticket_id:
         return reverse("ticket_timeline", kwargs={"org_slug": slug, "ticket_id": row.ticket_id})
     return None
+
+
+def page_cells(columns: list[ListColumn], row, tz) -> list[dict]:
+    """A row's cells on the page: each column's text, with the texts of the columns shown under
+    it (``under``) as notes; a count of 0 under another column is left out."""
+    cells, by_id = [], {}
+    for column in columns:
+        value = column.read(row)
+        if column.under is None:
+            cell = {"column": column, "text": display(column, value, tz), "notes": []}
+            cells.append(cell)
+            by_id[column.id] = cell
+        elif value not in (None, "", 0):
+            note = display(column, value, tz)
+            if column.kind == COUNT:
+                note = f"{column.header}: {note}"
+            by_id[column.under]["notes"].append(note)
+    return cells

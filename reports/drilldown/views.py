@@ -96,7 +96,8 @@ class ConversationListView(OrgMixin, DrilldownAccessMixin, TemplateView):
         value_header = None
         if spec.value is not None and spec.id not in STANDARD_DURATIONS:
             value_header = _measure_value_header(spec)
-        return cols.COLUMNS[self.kind](tz, target=spec.sla is not None, value_header=value_header)
+        return cols.COLUMNS[self.kind](tz, target=spec.sla is not None, value_header=value_header, measure=spec.id,
+                                       placed_by=spec.timestamp)
 
     def get(self, request, *args, **kwargs):
         try:
@@ -118,11 +119,10 @@ class ConversationListView(OrgMixin, DrilldownAccessMixin, TemplateView):
         except Exception:  # EmptyPage / PageNotAnInteger: the same answer as a missing page
             raise Http404(str(BAD_PAGE).format(value=str(page_number)[:20])) from None
         tz = self.organization.tzinfo
-        rows = [{"link": cols.row_link(self.organization, self.kind, row),
-                 "cells": [{"column": c, "text": cols.display(c, c.read(row), tz)} for c in columns]}
+        rows = [{"link": cols.row_link(self.organization, self.kind, row), "cells": cols.page_cells(columns, row, tz)}
                 for row in page.object_list]
         return self.render_to_response(self.get_context_data(
-            query=query, columns=columns, rows=rows, page=page, paginator=paginator,
+            query=query, columns=columns, page_columns=[c for c in columns if c.under is None], rows=rows, page=page, paginator=paginator,
             heading=selectors.heading(organization=self.organization, query=query),
             count_text=formatting.number(paginator.count), **self.links(query, page)))
 
@@ -156,7 +156,7 @@ class ConversationListView(OrgMixin, DrilldownAccessMixin, TemplateView):
         return context
 
 
-STANDARD_DURATIONS = ("first_response_time", "wait_time", "chat_duration", "handle_time",
+STANDARD_DURATIONS = ("first_response_time", "wait_time", "chat_duration",
                       "ticket_first_response_time", "resolution_time")
 
 
@@ -214,6 +214,14 @@ def _when(value, tz) -> str:
     return formatting.datetime(value, tz, "medium") if value is not None else formatting.EMPTY
 
 
+def _transfers(chat) -> str:
+    """The count, and who passed the chat on to whom where the first agent is not the last."""
+    text = formatting.number(chat.transfers)
+    if chat.transfers and chat.first_agent and chat.agent and chat.first_agent_id != chat.agent_id:
+        text += " · " + str(_("from %(first)s to %(last)s") % {"first": chat.first_agent.name, "last": chat.agent.name})
+    return text
+
+
 def timeline_context(tl: timeline.Timeline, organization) -> dict:
     """The timeline as the template shows it: every instant in the organization's zone."""
     tz = organization.tzinfo
@@ -231,7 +239,7 @@ def timeline_context(tl: timeline.Timeline, organization) -> dict:
                       (_("First agent"), c.first_agent.name if c.first_agent else formatting.EMPTY)]
         facts += [(_("Started by"), c.get_initiated_by_display()),
                   (_("Outcome"), cols.chat_status(c)),
-                  (_("Transfers"), formatting.number(c.transfers))]
+                  (_("Transfers"), _transfers(c))]
         if c.page_url:
             facts.append((_("Page"), c.page_url))
         total = c.messages_visitor + c.messages_agent

@@ -72,16 +72,20 @@ def test_a_list_shows_the_columns_a_manager_needs(org, week, manager_client):
     response = manager_client.get(url_for(org, "chats_total"))
     headers = [c.id for c in response.context["columns"]]
     assert headers == ["requested_at", "chat", "agent", "team", "channel", "status", "wait_time", "first_response_time",
-                       "chat_duration", "handle_time", "transfers", "tags", "csat"]
+                       "chat_duration", "transfers", "tags", "csat"]
+    # On the page the team is shown under the agent and a transfer count under the outcome.
+    assert [c.id for c in response.context["page_columns"]] == [
+        "requested_at", "chat", "agent", "channel", "status", "wait_time", "first_response_time", "chat_duration",
+        "tags", "csat"]
     rows = table_rows(response)
     assert len(rows) == 5  # c1..c5, in order of request
-    # c1, 10:00 Helsinki (08:00 UTC): wait 20 s, FRT 30 s, 10 min, handling 11 min (600 + 60 s).
-    assert rows[0] == ["3/2/26, 10:00 AM", rows[0][1], "Aino", "Tier 1", "Chat", "Resolved", "20 sec", "30 sec",
-                       "10 min 00 sec", "11 min 00 sec", "0", "billing", "5 (1-5)"]
-    assert rows[1][5:] == ["Escalated", "40 sec", "50 sec", "15 min 00 sec", "17 min 00 sec", "1", "billing, vip", "2 (1-5)"]
+    # c1, 10:00 Helsinki (08:00 UTC): wait 20 s, FRT 30 s, 10 min.
+    assert rows[0] == ["3/2/26, 10:00 AM", rows[0][1], "AinoTier 1", "Chat", "Resolved", "20 sec", "30 sec",
+                       "10 min 00 sec", "billing", "5 (1-5)"]
+    assert rows[1][4:] == ["EscalatedTransfers: 1", "40 sec", "50 sec", "15 min 00 sec", "billing, vip", "2 (1-5)"]
     # c4: routed to Bo, missed: no times; c5: nobody's, at 23:30 local (still Monday).
-    assert rows[3][2:10] == ["Bo", "Tier 2", "Chat", "Missed: Visitor left the queue", "—", "—", "—", "—"]
-    assert rows[4][0] == "3/2/26, 11:30 PM" and rows[4][2:4] == ["", ""]
+    assert rows[3][2:8] == ["BoTier 2", "Chat", "Missed: Visitor left the queue", "—", "—", "—"]
+    assert rows[4][0] == "3/2/26, 11:30 PM" and rows[4][2] == ""
     chat = Chat.objects.for_org(org).get(requested_at=local(MONDAY, 10))
     assert reverse("chat_timeline", kwargs={"org_slug": org.slug, "chat_id": chat.pk}) in response.content.decode()
     assert "times in Europe/Helsinki" in text(response)
@@ -89,7 +93,7 @@ def test_a_list_shows_the_columns_a_manager_needs(org, week, manager_client):
 
 def test_sla_lists_show_the_target_that_applied(org, week, manager_client):
     response = manager_client.get(url_for(org, "first_response_time", "above_target"))
-    ids = [c.id for c in response.context["columns"]]
+    ids = [c.id for c in response.context["page_columns"]]
     rows = table_rows(response)
     assert len(rows) == 1  # c3: 70 s > the 60 s default
     assert rows[0][ids.index("target_seconds")] == "1 min 00 sec"
@@ -102,14 +106,16 @@ def test_sla_lists_show_the_target_that_applied(org, week, manager_client):
 
 def test_ticket_and_answer_lists(org, week, manager_client):
     response = manager_client.get(url_for(org, "resolution_time"))
-    ids = [c.id for c in response.context["columns"]]
+    ids = [c.id for c in response.context["page_columns"]]
+    assert ids[0] == "resolved_at"  # listed by the day of resolution
     rows = table_rows(response)
     # t2 resolved Monday 15:00 (3 h), t1 Wednesday 09:00 (48 h), by resolution day and time.
     assert [r[ids.index("resolution_time")] for r in rows] == ["3 hr 00 min", "2 days 0 hr"]
     assert rows[0][ids.index("priority")] == "Urgent" and rows[1][ids.index("priority")] == "High"
     assert rows[1][ids.index("target_seconds")] == "1 day 0 hr"  # high: 24 h default
     response = manager_client.get(url_for(org, "csat"))
-    assert [r[2] for r in table_rows(response)] == ["5", "2", "4"]
+    ids = [c.id for c in response.context["page_columns"]]
+    assert [r[ids.index("score")] for r in table_rows(response)] == ["5", "2", "4"]
 
 
 def test_pages_of_fifty_in_a_fixed_number_of_queries(org, manager_client, django_assert_max_num_queries):
@@ -149,7 +155,7 @@ def test_csv_and_xlsx_hold_every_row_with_the_pages_values(org, week, manager_cl
     assert len(lines) == 1 + 5
     c1 = dict(zip([c.id for c in columns], lines[1], strict=True))
     assert c1["requested_at"] == "2026-03-02T10:00:00+02:00"  # the organization's time, with its offset
-    assert (c1["wait_time"], c1["first_response_time"], c1["handle_time"]) == ("20.0", "30.0", "660.0")
+    assert (c1["wait_time"], c1["first_response_time"], c1["chat_duration"]) == ("20.0", "30.0", "600.0")
     assert (c1["agent"], c1["team"], c1["tags"], c1["csat"]) == ("Aino", "Tier 1", "billing", "5 (1-5)")
     assert lines[4][columns.index(next(c for c in columns if c.id == "wait_time"))] == ""  # missed: no wait
 
@@ -158,7 +164,7 @@ def test_csv_and_xlsx_hold_every_row_with_the_pages_values(org, week, manager_cl
     values = list(sheet.values)
     assert values[0] == tuple(lines[0]) and len(values) == 6
     assert values[1][0] == dt.datetime(2026, 3, 2, 10, 0)  # wall-clock Helsinki time
-    assert values[1][6:10] == (20, 30, 600, 660)
+    assert values[1][6:9] == (20, 30, 600)
     assert manager_client.get(url + "&export=pdf").status_code == 404
 
 
@@ -238,3 +244,11 @@ def test_timeline_times_follow_the_organizations_zone(org, week, manager_client)
     response = manager_client.get(reverse("chat_timeline", kwargs={"org_slug": org.slug, "chat_id": c1.pk}))
     assert plain(response.context["events"][0]["time"]) == "Mar 2, 2026, 3:00:00 AM"  # 08:00 UTC in New York (EST)
     assert response.context["events"][0]["iso"] == "2026-03-02T03:00:00-05:00"
+
+
+def test_a_time_without_its_own_column_is_shown_as_measured(org, week, manager_client):
+    response = manager_client.get(url_for(org, "handle_time"))
+    ids = [c.id for c in response.context["page_columns"]]
+    assert ids[ids.index("status") + 1] == "value_seconds"
+    # c1 600 + 60, c2 900 + 120, c3 300 + 0 (not closed): the builder's handling times.
+    assert [r[ids.index("value_seconds")] for r in table_rows(response)] == ["11 min 00 sec", "17 min 00 sec", "5 min 00 sec"]
