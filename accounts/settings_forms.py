@@ -158,8 +158,11 @@ class AgentForm(forms.Form):
 
 class TagForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, error_messages={"required": TAG_NAME_EMPTY})
-    color = forms.CharField(label=_("Colour"), max_length=7, required=False, initial="#2458d6",
-                            widget=forms.TextInput(attrs={"type": "color"}))
+    # Text, not <input type="color">: a colour picker cannot be left empty (a tag may have none).
+    color = forms.CharField(label=_("Colour"), max_length=7, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": "#2458d6", "size": 8, "spellcheck": "false",
+                                                          "pattern": "#[0-9a-fA-F]{6}"}),
+                            help_text=_("#rrggbb, or empty for none."))
     category = forms.CharField(label=_("Category"), max_length=100, required=False,
                                widget=forms.TextInput(attrs={"list": "tag-categories", "autocomplete": "off"}),
                                help_text=_("Tags of one category are reported together, e.g. “Billing”."))

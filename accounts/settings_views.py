@@ -459,7 +459,7 @@ class TagEditView(TagMixin, FormView):
 
     def get_form_kwargs(self):
         tag = self.get_tag()
-        initial = {"name": tag.name, "color": tag.color or "#000000", "category": tag.category,
+        initial = {"name": tag.name, "color": tag.color, "category": tag.category,
                    "high_priority": tag.high_priority, "archived": tag.archived}
         return {**super().get_form_kwargs(), "editing": True, "initial": initial}
 
