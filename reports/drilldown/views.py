@@ -33,6 +33,9 @@ DEFAULT_MEASURES = {selectors.CHAT: "chats_total", selectors.TICKET: "tickets_cr
 DEFAULT_DAYS = 30
 BAD_DATE = _("“{value}” is not a date (YYYY-MM-DD).")
 BAD_PAGE = _("There is no page “{value}”.")
+# An XLSX download is built in memory (CSV streams): larger lists go to CSV.
+XLSX_MAX_ROWS = 100_000
+XLSX_TOO_LONG = _("This list has {count} rows, more than an Excel download holds here ({limit}); download the CSV.")
 
 
 class DrilldownAccessMixin:
@@ -111,6 +114,9 @@ class ConversationListView(OrgMixin, DrilldownAccessMixin, TemplateView):
         if fmt:
             if fmt not in FORMATS:
                 raise Http404("No such format")
+            if fmt == "xlsx" and (count := qs.count()) > XLSX_MAX_ROWS:
+                error = str(XLSX_TOO_LONG).format(count=formatting.number(count), limit=formatting.number(XLSX_MAX_ROWS))
+                return self.render_to_response(self.get_context_data(error=error, error_field="export"), status=400)
             return self.export(query, qs, columns, fmt)
         paginator = Paginator(qs, PAGE_SIZE)
         page_number = request.GET.get("page") or 1

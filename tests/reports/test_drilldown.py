@@ -252,3 +252,24 @@ def test_a_time_without_its_own_column_is_shown_as_measured(org, week, manager_c
     assert ids[ids.index("status") + 1] == "value_seconds"
     # c1 600 + 60, c2 900 + 120, c3 300 + 0 (not closed): the builder's handling times.
     assert [r[ids.index("value_seconds")] for r in table_rows(response)] == ["11 min 00 sec", "17 min 00 sec", "5 min 00 sec"]
+
+
+def test_an_xlsx_too_long_to_build_in_memory_is_refused_for_the_csv(org, week, manager_client, monkeypatch):
+    from reports.drilldown import views
+
+    monkeypatch.setattr(views, "XLSX_MAX_ROWS", 4)
+    url = url_for(org, "chats_total")
+    response = manager_client.get(url + "&export=xlsx")
+    assert response.status_code == 400
+    assert "This list has 5 rows, more than an Excel download holds here (4); download the CSV." in text(response)
+    csv_rows = b"".join(manager_client.get(url + "&export=csv").streaming_content).decode("utf-8-sig").splitlines()
+    assert len(csv_rows) == 6  # the CSV streams, whatever the length
+
+
+def test_a_timeline_takes_a_fixed_number_of_queries(org, week, manager_client, django_assert_max_num_queries):
+    c1 = Chat.objects.for_org(org).get(requested_at=local(MONDAY, 10))
+    with django_assert_max_num_queries(12):
+        assert manager_client.get(reverse("chat_timeline", kwargs={"org_slug": org.slug, "chat_id": c1.pk})).status_code == 200
+    t1 = Ticket.objects.for_org(org).get(created_at=local(MONDAY, 9))
+    with django_assert_max_num_queries(12):
+        assert manager_client.get(reverse("ticket_timeline", kwargs={"org_slug": org.slug, "ticket_id": t1.pk})).status_code == 200
