@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chats",
     "surveys",
     "reports",
+    "schedules",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.organizations",
+                "schedules.context_processors.schedule_navigation",
             ],
         },
     },
@@ -195,7 +197,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.nightly_rebuild_task",
         "schedule": crontab(minute=17),
     },
+    # Scheduled report e-mails: every 5 minutes from minute 3 (never on minute 0).
+    "dispatch-due-reports": {
+        "task": "schedules.tasks.dispatch_due_reports_task",
+        "schedule": crontab(minute="3-59/5"),
+    },
 }
+# Report e-mails: links in them start with SITE_URL; a run missed by more than the horizon is
+# skipped (recorded); a delivery left "sending" this long by a stopped worker is marked
+# interrupted and not sent again.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+REPORT_LATE_HORIZON_HOURS = int(os.environ.get("REPORT_LATE_HORIZON_HOURS", "48"))
+REPORT_SEND_LEASE_SECONDS = int(os.environ.get("REPORT_SEND_LEASE_SECONDS", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api.authentication.ApiKeyAuthentication"],

@@ -20,6 +20,8 @@ urlpatterns = [
     path("invitations/", include("accounts.invitation_urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/schedules/", include("schedules.urls")),
+    path("unsubscribe/", include("schedules.unsubscribe_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
