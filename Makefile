@@ -36,11 +36,13 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
-bench: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
-
-# Metric engine benchmark (bench/RESULTS.md): BENCH_ARGS="--chats 20000" for a quick run.
+# Benchmarks (bench/run.py; figures in bench/RESULTS.md): their own database and Redis db.
+# BENCH_ARGS="--chats 20000" for a quick run, "--phases reads,serve" for some, "--write-results" to append.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hm_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/run.py $(BENCH_ARGS)
+
 .PHONY: bench-engine
 bench-engine: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/engine.py $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/engine.py $(BENCH_ARGS)

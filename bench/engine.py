@@ -15,7 +15,9 @@
 4. Read speed: compute() for a 365-day overview (also by day and by agent) on both organizations,
    and the same overview aggregated from raw rows.
 
-Figures are printed and appended to the "Metric engine" section of bench/RESULTS.md.
+The full rebuild and the floor alternate (rebuild, floor, rebuild, floor: --rounds), each phase
+with its load average. Figures are printed (Markdown); --write-results also appends them to the
+"Metric engine" section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_metrics.settings")
 os.environ.setdefault("DEBUG", "0")  # no query log
 os.environ.setdefault("SECRET_KEY", "bench-only")
-# mark_dirty enqueues its rebuild to Redis (nobody consumes db 9); without Redis it would run
+# mark_dirty enqueues its rebuild to Redis (nobody consumes it here); without Redis it would run
 # the rebuild eagerly inside the timed write.
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 
 import django  # noqa: E402
 
@@ -53,6 +55,7 @@ from django.db import connection, transaction  # noqa: E402
 from accounts.models import Organization  # noqa: E402
 from bench import engine_data as data  # noqa: E402
 from bench import engine_floor as floor  # noqa: E402
+from bench.common import load  # noqa: E402
 from chats.models import Chat  # noqa: E402
 from reports import builders  # noqa: E402
 from reports.builders import GRAINS, local_midnight  # noqa: E402
@@ -63,7 +66,7 @@ from reports.snapshots import dirty_days_rebuild, snapshots_rebuild  # noqa: E40
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # The builder measured: it changes often, so the figures name its exact text.
-BUILDER_SHA = hashlib.sha1(Path(builders.__file__).read_bytes()).hexdigest()[:12]
+BUILDER_SHA = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(Path(builders.__file__).parent.rglob("*.py")))).hexdigest()[:12]
 BUILDER_COMMIT = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
 SECTION = "## Metric engine"
 LAST_DAY = data.FIRST_DAY + dt.timedelta(days=data.DAYS - 1)
@@ -126,7 +129,12 @@ def ensure_data(all_shapes: list[data.Shape], reuse: bool, figures: dict) -> Non
             data.populate(org, shape)
 
         timings[kind] += clock(generate)[0]
-    if todo:
+    for shape in all_shapes[:2]:  # the large and the 10k organization get a year of history before
+        org = Organization.objects.get(slug=shape.slug)
+        if not Chat.objects.for_org(org).filter(external_id__startswith=f"{data.HISTORY_PREFIX}c").exists():
+            log(f"data: generating the history of {shape.name}")
+            timings["history"] += clock(transaction.atomic(data.populate_history), org, shape)[0]
+    if timings:
         timings["analyze"] = clock(data.analyze)[0]
     figures["generation"] = dict(timings)
     with connection.cursor() as cur:
@@ -180,22 +188,32 @@ class BuilderProfile:
 
 
 def run_floor(org: Organization, first: dt.date, last: dt.date) -> tuple[dict[str, float], dict]:
-    """Seconds per source, and the org-grain components {day: {component: value}}."""
+    """Seconds per source (and for the calendar), and the org-grain components {day: {component:
+    value}}. As the builder works: the builder's chunks, each source's statement per chunk
+    written inside the server (INSERT … SELECT into a temporary table per source), the local
+    calendar prebuilt and joined, the builder's session settings (memory, JIT, parallel workers).
+    The rows are read back for the check after the clock."""
     tz = org.tzinfo
-    params = floor.floor_params(org, local_midnight(first, tz), local_midnight(last + dt.timedelta(days=1), tz))
-    times, org_grain = {}, defaultdict(dict)
+    times, org_grain = defaultdict(float), defaultdict(dict)
+    statements = floor.floor_statements(org)
     with transaction.atomic(), connection.cursor() as cur:
-        # The floor runs with the builder's memory and JIT settings: same conditions.
-        # Parallel workers stay at the server's default: they can only make the floor faster.
         for setting, value in builders.BUILD_SETTINGS.items():
-            if setting != "max_parallel_workers_per_gather":
-                cur.execute(f"SET LOCAL {setting} = '{value}'")
-        for name, sql in floor.floor_statements(org).items():
-            t = time.perf_counter()
-            cur.execute(sql, params)
+            cur.execute(f"SET LOCAL {setting} = '{value}'")
+        t = time.perf_counter()
+        floor.create_calendar(cur, first, last, tz)
+        times["calendar"] = time.perf_counter() - t
+        for i, (c_first, c_last) in enumerate(floor.month_chunks(first, last)):
+            params = floor.floor_params(org, local_midnight(c_first, tz), local_midnight(c_last + dt.timedelta(days=1), tz))
+            for name, sql in statements.items():
+                into = f"CREATE TEMPORARY TABLE bench_floor_{name} AS " if i == 0 else f"INSERT INTO bench_floor_{name} "
+                t = time.perf_counter()
+                cur.execute(into + sql, params)
+                times[name] += time.perf_counter() - t
+        for name in statements:
+            cur.execute(f"SELECT * FROM bench_floor_{name}")
             rows = cur.fetchall()
-            times[name] = time.perf_counter() - t
             cols = [d.name for d in cur.description]
+            cur.execute(f"DROP TABLE bench_floor_{name}")
             g, n_dims = cols.index("g"), cols.index("g") - 1
             for row in rows:
                 if row[g] != (1 << n_dims) - 1 or row[cols.index("tag_dim")] is not None:
@@ -208,7 +226,7 @@ def run_floor(org: Organization, first: dt.date, last: dt.date) -> tuple[dict[st
                             day[f"{metric}_hist"] = hist
                     elif col not in ("day", "g", "tag_dim", *floor.DIM_TYPES) and value is not None:
                         day[col] = value
-    return times, org_grain
+    return dict(times), org_grain
 
 
 def check_against_floor(org: Organization, org_grain: dict) -> tuple[int, int]:
@@ -232,20 +250,32 @@ def check_against_floor(org: Organization, org_grain: dict) -> tuple[int, int]:
     return checked, mismatched
 
 
-def full_rebuild(org: Organization, figures: dict) -> None:
-    log("rebuild: full rebuild of the large organization")
-    with BuilderProfile() as profile:
-        seconds, written = clock(snapshots_rebuild, organization=org, first=data.FIRST_DAY, last=LAST_DAY)
-    figures["rebuild_s"], figures["rebuild_rows"] = seconds, written
-    vacuum_snapshots()
-    figures["rebuild_steps"] = dict(profile.times)
-    log(f"rebuild: {seconds:.1f} s; floor")
-    floor_times, org_grain = run_floor(org, data.FIRST_DAY, LAST_DAY)
-    figures["floor_sources"] = floor_times
-    figures["floor_s"] = sum(floor_times.values())
-    figures["check"] = check_against_floor(org, org_grain)
-    log(f"rebuild: floor {figures['floor_s']:.1f} s {floor_times}; check {figures['check']}; steps "
-        + str(sorted(((round(v, 2), k) for k, v in profile.times.items()), reverse=True)[:15]))
+def full_rebuild(org: Organization, figures: dict, rounds: int = 2) -> None:
+    """Rebuild, floor, rebuild, floor, ... (`rounds` of each, alternated), the load average
+    logged for each phase; the floor checked against the snapshots after each."""
+    figures["phases"] = []
+    for round_no in range(rounds):
+        log(f"rebuild {round_no + 1}: full rebuild of the large organization, load {load()}")
+        start_load = load()
+        with BuilderProfile() as profile:
+            seconds, written = clock(snapshots_rebuild, organization=org, first=data.FIRST_DAY, last=LAST_DAY)
+        figures["phases"].append({"phase": "rebuild", "s": seconds, "load": f"{start_load} → {load()}"})
+        figures["rebuild_rows"] = written
+        figures.setdefault("rebuild_steps_runs", []).append(dict(profile.times))
+        vacuum_snapshots()
+        log(f"rebuild {round_no + 1}: {seconds:.1f} s; floor, load {load()}")
+        start_load = load()
+        floor_times, org_grain = run_floor(org, data.FIRST_DAY, LAST_DAY)
+        figures["phases"].append({"phase": "floor", "s": sum(floor_times.values()), "load": f"{start_load} → {load()}",
+                                  "sources": floor_times})
+        figures["check"] = check_against_floor(org, org_grain)
+        log(f"floor {round_no + 1}: {sum(floor_times.values()):.1f} s {floor_times}; check {figures['check']}")
+    rebuilds = [p["s"] for p in figures["phases"] if p["phase"] == "rebuild"]
+    floors = [p for p in figures["phases"] if p["phase"] == "floor"]
+    figures["rebuild_s"] = statistics.median(rebuilds)
+    figures["floor_s"] = statistics.median(p["s"] for p in floors)
+    figures["floor_sources"] = {k: statistics.median(p["sources"][k] for p in floors) for k in floors[0]["sources"]}
+    figures["rebuild_steps"] = figures["rebuild_steps_runs"][-1]
 
 
 def vacuum_snapshots() -> None:
@@ -349,7 +379,7 @@ def report(figures: dict, command: str) -> str:
              f"pure-Python loop, timed {len(cpu)} times through the run): {min(cpu):.0f}–{max(cpu):.0f} ms.", ""]
     add = lines.append
     gen = figures["generation"]
-    add(f"Builder: reports/builders.py sha1 {BUILDER_SHA} at commit {BUILDER_COMMIT}.")
+    add(f"Builder: reports/builders/ sha1 {BUILDER_SHA} at commit {BUILDER_COMMIT}.")
     add(f"Data: {figures['reused']} organizations reused (`--reuse`); generation of the others (set-based SQL, "
         "seconds): " + (", ".join(f"{k} {v:.1f}" for k, v in gen.items()) or "none")
         + f"; deleting stale benchmark data {figures['delete_s']:.1f}.")
@@ -360,9 +390,12 @@ def report(figures: dict, command: str) -> str:
     add("|---|---|---|")
     ratio = figures["rebuild_s"] / figures["floor_s"]
     checked, bad = figures["check"]
-    add(f"| Full rebuild, large org, 365 days, all grains (`snapshots_rebuild`) | {figures['rebuild_s']:.1f} s "
+    phases = "; ".join(f"{p['phase']} {p['s']:.1f} s (load {p['load']})" for p in figures["phases"])
+    add(f"| Full rebuild, large org, 365 days, all grains (`snapshots_rebuild`), median | {figures['rebuild_s']:.1f} s "
         f"({figures['rebuild_rows']:,} snapshot rows) | |")
-    add(f"| Floor: hand-written SQL, same components and grains (SELECT, fetched, discarded) | {figures['floor_s']:.1f} s | |")
+    add("| Floor: hand-written SQL, same components and grains, the builder's chunks, prebuilt calendar, "
+        f"bounded session joins, INSERT … SELECT in the server, the builder's settings, median | {figures['floor_s']:.1f} s | |")
+    add(f"| Phases in order | {phases} | |")
     add(f"| Rebuild ÷ floor | {ratio:.2f}× | ≤ 1.5× {'✓' if ratio <= 1.5 else '✗'} |")
     add(f"| Floor vs snapshots, org grain ({checked:,} values checked) | {bad} mismatches | 0 |")
     late_runs = ", ".join(f"{s * 1000:.0f}" for s in figures["late_runs"])
@@ -371,13 +404,13 @@ def report(figures: dict, command: str) -> str:
         f"{'✓' if figures['late_rebuild_s'] < 1 else '✗'} |")
     sd = figures["single_day"]
     add(f"| Single-day `snapshots_rebuild` (median / best of 3) | {sd['median']:.0f} / {sd['best']:.0f} ms | |")
-    reads = figures["reads"]
-    for variant in ("overview", "overview, compare=False", "group_by=day", "group_by=agent"):
+    reads = figures.get("reads", {})
+    for variant in () if not reads else ("overview", "overview, compare=False", "group_by=day", "group_by=agent"):
         big, small = reads[("large", variant)], reads[("10k", variant)]
         r = big["median"] / small["median"]
         add(f"| `compute` 365 days, {variant}: large / 10k org, median (best) | {big['median']:.0f} ({big['best']:.0f}) ms / "
             f"{small['median']:.0f} ({small['best']:.0f}) ms = {r:.2f}× | ≤ 1.5× {'✓' if r <= 1.5 else '✗'} |")
-    for label in ("large", "10k"):
+    for label in ("large", "10k") if reads else ():
         raw, snap = reads[(label, "raw rows")], reads[(label, "overview, compare=False")]
         r = raw["median"] / snap["median"]
         add(f"| Overview from raw rows, {label} org, median (best) vs `compute(compare=False)` | {raw['median']:.0f} "
@@ -432,7 +465,10 @@ def main() -> None:
     parser.add_argument("--small-orgs", type=int, default=50)
     parser.add_argument("--reuse", action="store_true", help="keep data generated by an earlier run of the same shape")
     parser.add_argument("--repeat", type=int, default=5, help="timed calls per read measure (after one warm-up)")
-    parser.add_argument("--no-results", action="store_true", help=f"do not append to {RESULTS.name}")
+    parser.add_argument("--write-results", action="store_true", help=f"append the run to {RESULTS.name}")
+    parser.add_argument("--rounds", type=int, default=2, help="rebuild/floor pairs, alternated")
+    parser.add_argument("--no-reads", action="store_true", help="skip the 2025 compute() reads (bench/reads.py measures reads)")
+    parser.add_argument("--data-only", action="store_true", help="generate (or reuse) the data and stop")
     args = parser.parse_args()
     command = "bench/engine.py " + " ".join(sys.argv[1:])
     started = time.perf_counter()
@@ -442,19 +478,22 @@ def main() -> None:
     ensure_data(all_shapes, args.reuse, figures)
     large = Organization.objects.get(slug=all_shapes[0].slug)
     medium = Organization.objects.get(slug=all_shapes[1].slug)
-    full_rebuild(large, figures)
+    if args.data_only:
+        return
+    full_rebuild(large, figures, args.rounds)
     log("rebuild: the 10k organization")
     figures["medium_rebuild_s"] = clock(snapshots_rebuild, organization=medium, first=data.FIRST_DAY, last=LAST_DAY)[0]
     figures["cpu_check"] += cpu_check(1)
     vacuum_snapshots()  # after the 10k organization's rebuild too
     late_data(large, all_shapes[0], figures)
     figures["cpu_check"] += cpu_check(1)
-    read_speed({"large": large, "10k": medium}, args.repeat, figures)
+    if not args.no_reads:
+        read_speed({"large": large, "10k": medium}, args.repeat, figures)
     figures["cpu_check"] += cpu_check(1)
     text = report(figures, command)
     text += f"Rebuild of the 10k organization: {figures['medium_rebuild_s']:.1f} s. Whole run: {time.perf_counter() - started:.0f} s.\n"
     print(text)
-    if not args.no_results:
+    if args.write_results:
         append_results(text)
     try:
         import redis

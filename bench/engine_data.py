@@ -29,6 +29,10 @@ PREFIX = "bench-engine-"
 TZ = "Europe/Helsinki"
 FIRST_DAY = dt.date(2025, 1, 1)
 DAYS = 365
+# Earlier history (a second generation of rows, external ids prefixed): 382 days, so any 365-day
+# range from mid-December 2024 on has a whole previous period with data.
+HISTORY_FIRST = dt.date(2023, 12, 15)
+HISTORY_PREFIX = "h"
 
 
 @dataclass(frozen=True)
@@ -203,17 +207,15 @@ WITH tg AS (SELECT array_agg(id ORDER BY id) AS a, count(*) AS n FROM chats_tag 
 INSERT INTO chats_tickettag (organization_id, ticket_id, tag_id)
 SELECT %(org)s, t.id, tg.a[1 + floor(pg_temp.rnd(hashtext(t.external_id), 40) * tg.n)::int]
 FROM chats_ticket t, tg
-WHERE t.organization_id = %(org)s AND pg_temp.rnd(hashtext(t.external_id), 41) < 0.4
+WHERE t.organization_id = %(org)s AND t.external_id LIKE %(like)s AND pg_temp.rnd(hashtext(t.external_id), 41) < 0.4
 """
 
-# Id ranges of one organization's chats / tickets (one INSERT each: contiguous, checked).
+# Id ranges of one generation's chats / tickets (one INSERT each: contiguous, checked).
 RANGES_SQL = """
-SELECT (SELECT min(id) FROM chats_chat WHERE organization_id = %(org)s),
-       (SELECT count(*) FROM chats_chat WHERE organization_id = %(org)s),
-       (SELECT max(id) - min(id) + 1 FROM chats_chat WHERE organization_id = %(org)s),
-       (SELECT min(id) FROM chats_ticket WHERE organization_id = %(org)s),
-       (SELECT count(*) FROM chats_ticket WHERE organization_id = %(org)s),
-       (SELECT max(id) - min(id) + 1 FROM chats_ticket WHERE organization_id = %(org)s)
+WITH c AS (SELECT id FROM chats_chat WHERE organization_id = %(org)s AND external_id LIKE %(chat_like)s),
+t AS (SELECT id FROM chats_ticket WHERE organization_id = %(org)s AND external_id LIKE %(ticket_like)s)
+SELECT (SELECT min(id) FROM c), (SELECT count(*) FROM c), (SELECT max(id) - min(id) + 1 FROM c),
+       (SELECT min(id) FROM t), (SELECT count(*) FROM t), (SELECT max(id) - min(id) + 1 FROM t)
 """
 
 _SCORE = """
@@ -304,7 +306,7 @@ x AS (
     FROM ag, generate_series(0, %(days)s - 1) AS d, generate_series(1, 2) AS n
 )
 INSERT INTO chats_agentsession (organization_id, external_id, agent_id, started_at, ended_at, status)
-SELECT %(org)s, 's' || k || '-' || d || '-' || n, agent_id,
+SELECT %(org)s, %(prefix)s || 's' || k || '-' || d || '-' || n, agent_id,
        local_start AT TIME ZONE %(tz)s, (local_start + INTERVAL '4 hours') AT TIME ZONE %(tz)s,
        CASE WHEN pg_temp.rnd(k * 1000 + d, n) < 0.05 THEN 'away' ELSE 'online' END
 FROM x
@@ -332,8 +334,8 @@ def create_organization(shape: Shape) -> Organization:
     p = _org_params(org, shape, teams=shape.teams, agents=shape.agents, customers=shape.customers, tags=shape.tags)
     with connection.cursor() as cur:
         fast_load(cur)
-        cur.execute("INSERT INTO accounts_team (organization_id, external_id, name) "
-                    "SELECT %(org)s, 't' || j, 'Team ' || j FROM generate_series(1, %(teams)s) AS j", p)
+        cur.execute("INSERT INTO accounts_team (organization_id, external_id, name, active) "
+                    "SELECT %(org)s, 't' || j, 'Team ' || j, true FROM generate_series(1, %(teams)s) AS j", p)
         cur.execute(
             "WITH tm AS (SELECT array_agg(id ORDER BY id) AS a FROM accounts_team WHERE organization_id = %(org)s) "
             "INSERT INTO accounts_agent (organization_id, external_id, name, email, active, team_id) "
@@ -344,8 +346,8 @@ def create_organization(shape: Shape) -> Organization:
             "SELECT %(org)s, 'cu' || j, '', '', '', %(first)s::timestamptz - INTERVAL '400 days' "
             "FROM generate_series(1, %(customers)s) AS j", p)
         cur.execute(
-            "INSERT INTO chats_tag (organization_id, name, color, category, high_priority) "
-            "SELECT %(org)s, 'tag-' || j, '', '', j <= 2 FROM generate_series(1, %(tags)s) AS j", p)
+            "INSERT INTO chats_tag (organization_id, name, color, category, high_priority, archived) "
+            "SELECT %(org)s, 'tag-' || j, '', '', j <= 2, false FROM generate_series(1, %(tags)s) AS j", p)
         cur.execute(CANNED_SQL, p)
     return org
 
@@ -360,10 +362,18 @@ def insert_chats(org: Organization, shape: Shape, *, n: int, first: dt.date, day
         cur.execute(CHAT_TAGS_SQL, {**p, "like": prefix.replace("_", r"\_") + "%"})
 
 
-def populate(org: Organization, shape: Shape) -> None:
-    """Chats, tags, tickets, survey answers, canned uses and sessions of one organization."""
-    insert_chats(org, shape, n=shape.chats, first=FIRST_DAY, days=DAYS, prefix="c", seed=shape.seed)
-    p = _org_params(org, shape, n=shape.tickets, prefix="k")
+def populate(org: Organization, shape: Shape, *, first: dt.date = FIRST_DAY, days: int = DAYS, prefix: str = "",
+             seed: int | None = None, chats: int | None = None) -> None:
+    """Chats, tags, tickets, survey answers, canned uses and sessions of one organization over
+    `days` local days from `first`; `chats` of them (the shape's by default, the others in
+    proportion). A second generation (earlier history) takes its own external-id `prefix` and
+    `seed`."""
+    seed = shape.seed if seed is None else seed
+    n_chats = shape.chats if chats is None else chats
+    shape = Shape(shape.slug, n_chats, shape.agents, shape.teams, shape.tags, seed)
+    insert_chats(org, shape, n=shape.chats, first=first, days=days, prefix=f"{prefix}c", seed=seed)
+    p = _org_params(org, shape, n=shape.tickets, prefix=f"{prefix}k", first=first, days=days,
+                    like=f"{prefix}k%", chat_like=f"{prefix}c%", ticket_like=f"{prefix}k%")
     with connection.cursor() as cur:
         fast_load(cur)
         cur.execute(TICKETS_SQL, p)
@@ -374,13 +384,21 @@ def populate(org: Organization, shape: Shape) -> None:
         chat_part = shape.surveys * 7 // 10
         for conv, n, lo, count, base in (("chat", chat_part, chat_lo, chats, 60000000),
                                          ("ticket", shape.surveys - chat_part, ticket_lo, tickets, 70000000)):
-            cur.execute(_survey_sql(conv), {**p, "n": n, "lo": lo, "count": count, "base": base, "prefix": f"s{conv[0]}"})
+            cur.execute(_survey_sql(conv), {**p, "n": n, "lo": lo, "count": count, "base": base, "prefix": f"{prefix}s{conv[0]}"})
         # Uses tied to missed chats are dropped: ~0.85 of the chat part remains; ask for more.
         chat_uses = int(shape.canned_uses * 0.8 / 0.85)
         for conv, n, lo, count, base in (("chat", chat_uses, chat_lo, chats, 80000000),
                                          ("ticket", shape.canned_uses // 5, ticket_lo, tickets, 90000000)):
-            cur.execute(_canned_use_sql(conv), {**p, "n": n, "lo": lo, "count": count, "base": base, "prefix": f"u{conv[0]}"})
-        cur.execute(SESSIONS_SQL, p)
+            cur.execute(_canned_use_sql(conv), {**p, "n": n, "lo": lo, "count": count, "base": base, "prefix": f"{prefix}u{conv[0]}"})
+        cur.execute(SESSIONS_SQL, {**p, "prefix": prefix})
+
+
+def populate_history(org: Organization, shape: Shape) -> None:
+    """The history before FIRST_DAY (HISTORY_FIRST..FIRST_DAY - 1) at the same yearly volume, so a
+    rolling 365-day range ending in FIRST_DAY's year has a populated previous period."""
+    days = (FIRST_DAY - HISTORY_FIRST).days
+    populate(org, shape, first=HISTORY_FIRST, days=days, prefix=HISTORY_PREFIX, seed=shape.seed + 50,
+             chats=round(shape.chats * days / DAYS))
 
 
 def bench_org_ids(keep: set[str] = frozenset()) -> list[int]:

@@ -19,7 +19,11 @@ from __future__ import annotations
 import datetime as dt
 
 from reports.builders import pg_json_object_agg
+from reports.builders.calendar import STEP_SECONDS, step_labels
+from reports.builders.pipeline import chunks
 from reports.histogram import bucket_key_sql, bucket_sql
+
+CALENDAR_TABLE = "bench_floor_calendar"
 
 GROUPING_DIMS = ("hour", "agent_dim", "team_dim", "channel_dim")
 DIM_TYPES = {"hour": "int", "agent_dim": "bigint", "team_dim": "bigint", "channel_dim": "text"}
@@ -34,7 +38,14 @@ HIST = pg_json_object_agg(bucket_key_sql("bk"), "n")
 
 
 def _local(ts: str) -> str:
-    return f"({ts} AT TIME ZONE %(tz)s)::date AS day, date_part('hour', {ts} AT TIME ZONE %(tz)s)::int AS hour"
+    """The local day and hour of `ts`, from the prebuilt calendar joined by _cal(ts)."""
+    return "cal.day, cal.hour"
+
+
+def _cal(ts: str) -> str:
+    """The calendar join (CALENDAR_TABLE, built once per floor run by create_calendar): the
+    15-minute UTC step of `ts`, an equality (hash) join."""
+    return f"JOIN {CALENDAR_TABLE} cal ON cal.step = floor(date_part('epoch', {ts}) / {STEP_SECONDS})::bigint"
 
 
 def _statement(rows_sql: str, counts: dict, sums: dict, durations: dict, dims: tuple[str, ...], tag_rows: str) -> str:
@@ -109,6 +120,7 @@ def chats_sql(window_hours: int) -> str:
             WHERE c.organization_id = %(org)s AND c.requested_at >= %(start)s
               AND c.requested_at < %(end)s + INTERVAL '{int(window_hours)} hours'
         ) c
+        {_cal('c.requested_at')}
         LEFT JOIN accounts_agent ag ON ag.id = c.agent_id
         LEFT JOIN (SELECT x.chat_id, COUNT(*) AS n, bool_or(t.high_priority) AS hp FROM chats_chattag x
                    JOIN chats_tag t ON t.id = x.tag_id WHERE x.organization_id = %(org)s GROUP BY x.chat_id) tg ON tg.chat_id = c.id
@@ -148,7 +160,7 @@ def tickets_created_sql() -> str:
         SELECT {_local('t.created_at')}, {TICKET_DIMS}, t.priority,
                CASE WHEN t.first_response_at IS NOT NULL THEN {_secs('t.first_response_at', 't.created_at')} END AS frt,
                {target} AS frt_target
-        FROM chats_ticket t LEFT JOIN accounts_agent ag ON ag.id = t.agent_id
+        FROM chats_ticket t {_cal('t.created_at')} LEFT JOIN accounts_agent ag ON ag.id = t.agent_id
         WHERE t.organization_id = %(org)s AND t.created_at >= %(start)s AND t.created_at < %(end)s"""
     counts = {"tickets_created": "true", **{f"tickets_{p}": f"priority = '{p}'" for p in ("low", "normal", "high", "urgent")},
               "ticket_frt_within_target": "frt <= frt_target"}
@@ -164,7 +176,7 @@ def tickets_resolved_sql() -> str:
                t.reopened_count AS reopened, t.agent_replies AS replies,
                CASE WHEN t.is_complaint OR t.escalated_at IS NOT NULL THEN
                     {_secs('t.resolved_at', 'CASE WHEN t.is_complaint THEN t.created_at ELSE t.escalated_at END')} END AS complaint
-        FROM chats_ticket t LEFT JOIN accounts_agent ag ON ag.id = t.agent_id
+        FROM chats_ticket t {_cal('t.resolved_at')} LEFT JOIN accounts_agent ag ON ag.id = t.agent_id
         WHERE t.organization_id = %(org)s AND t.resolved_at >= %(start)s AND t.resolved_at < %(end)s"""
     counts = {"tickets_resolved": "true", "tickets_reopened": "reopened > 0",
               "tickets_one_touch": "reopened = 0 AND replies <= 1", "resolution_within_target": "res <= res_target"}
@@ -187,7 +199,7 @@ def surveys_sql(csat_scale: str) -> str:
                {positive} AS positive, {negative} AS negative, {top} AS top,
                s.comment <> '' AS commented, s.comment <> '' AND s.responded_at IS NOT NULL AS replied,
                cu.chat_id IS NOT NULL AS canned
-        FROM surveys_surveyanswer s
+        FROM surveys_surveyanswer s {_cal('s.answered_at')}
         LEFT JOIN chats_chat ch ON ch.id = s.chat_id LEFT JOIN chats_ticket tk ON tk.id = s.ticket_id
         LEFT JOIN accounts_agent ag ON ag.id = COALESCE(s.agent_id, ch.agent_id, tk.agent_id)
         LEFT JOIN (SELECT DISTINCT chat_id FROM chats_cannedresponseuse
@@ -219,7 +231,7 @@ def canned_sql() -> str:
         SELECT {_local('u.used_at')}, u.agent_id AS agent_dim, COALESCE(ch.team_id, tk.team_id, ag.team_id) AS team_dim,
                COALESCE(ch.channel, tk.channel) AS channel_dim, u.chat_id AS chat_ref, u.ticket_id AS ticket_ref,
                sv.secs
-        FROM chats_cannedresponseuse u
+        FROM chats_cannedresponseuse u {_cal('u.used_at')}
         JOIN (SELECT cr.id, {saved}::float8 AS secs FROM chats_cannedresponse cr WHERE cr.organization_id = %(org)s) sv
              ON sv.id = u.canned_response_id
         LEFT JOIN chats_chat ch ON ch.id = u.chat_id LEFT JOIN chats_ticket tk ON tk.id = u.ticket_id
@@ -233,38 +245,54 @@ def _hour_split(interval_sql: str, value: str) -> str:
     """Rows of (agent_id, s, e) split at UTC hour boundaries within [start, end)."""
     seconds = _secs("LEAST(i.e, h + INTERVAL '1 hour')", "GREATEST(i.s, h)")
     return f"""
-        SELECT (h AT TIME ZONE %(tz)s)::date AS day, date_part('hour', h AT TIME ZONE %(tz)s)::int AS hour,
+        SELECT cal.day, cal.hour,
                i.agent_id AS agent_dim, ag.team_id AS team_dim,
                {seconds} AS {value}
         FROM ({interval_sql}) i JOIN accounts_agent ag ON ag.id = i.agent_id,
              generate_series(date_trunc('hour', GREATEST(i.s, %(start)s), 'UTC'),
                              LEAST(i.e, %(end)s) - INTERVAL '1 microsecond', INTERVAL '1 hour') AS h
+             {_cal('h')}
         WHERE i.s < %(end)s AND i.e > %(start)s"""
 
 
+# Online sessions reaching into the chunk, found on (organization, started_at): those started from
+# a day before the chunk, and the rare longer ones (partial index session_long_org_ended).
+SESSIONS = ("SELECT agent_id, started_at AS s, ended_at AS e FROM chats_agentsession "
+            "WHERE organization_id = %(org)s AND status = 'online' AND started_at < %(end)s AND ended_at > %(start)s "
+            "AND started_at >= %(lookback)s UNION ALL "
+            "SELECT agent_id, started_at, ended_at FROM chats_agentsession "
+            "WHERE organization_id = %(org)s AND status = 'online' AND started_at < %(lookback)s AND ended_at > %(start)s "
+            "AND ended_at - started_at > INTERVAL '1 day'")
+
+
 def sessions_sql() -> str:
-    sessions = ("SELECT agent_id, started_at AS s, ended_at AS e FROM chats_agentsession "
-                "WHERE organization_id = %(org)s AND status = 'online' AND started_at < %(end)s AND ended_at > %(start)s")
+    sessions = SESSIONS
     return _statement(_hour_split(sessions, "online"), {}, {"online_seconds": "online"}, {},
                       ("hour", "agent_dim", "team_dim"), "")
 
 
 def busy_sql() -> str:
-    busy = """
+    busy = f"""
         WITH iv AS (
             SELECT agent_id, accepted_at AS s, ended_at AS e FROM chats_chat
             WHERE organization_id = %(org)s AND agent_id IS NOT NULL AND accepted_at IS NOT NULL
               AND ended_at > accepted_at AND accepted_at < %(end)s AND ended_at > %(start)s
+              AND requested_at >= %(lookback)s AND requested_at < %(end)s
+            UNION ALL
+            SELECT agent_id, accepted_at, ended_at FROM chats_chat
+            WHERE organization_id = %(org)s AND agent_id IS NOT NULL AND accepted_at IS NOT NULL
+              AND ended_at > accepted_at AND accepted_at < %(end)s AND ended_at > %(start)s
+              AND requested_at < %(lookback)s AND ended_at - requested_at > INTERVAL '1 day'
         ),
+        se AS MATERIALIZED ({SESSIONS}),
         mk AS (
             SELECT agent_id, s, e, CASE WHEN s <= MAX(e) OVER (PARTITION BY agent_id ORDER BY s, e
                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS opens FROM iv
         ),
         isl AS (SELECT agent_id, s, e, SUM(opens) OVER (PARTITION BY agent_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island FROM mk),
         merged AS (SELECT agent_id, MIN(s) AS s, MAX(e) AS e FROM isl GROUP BY agent_id, island)
-        SELECT m.agent_id, GREATEST(m.s, se.started_at) AS s, LEAST(m.e, se.ended_at) AS e
-        FROM merged m JOIN chats_agentsession se ON se.agent_id = m.agent_id AND se.status = 'online'
-             AND se.organization_id = %(org)s AND se.started_at < m.e AND se.ended_at > m.s"""
+        SELECT m.agent_id, GREATEST(m.s, se.s) AS s, LEAST(m.e, se.e) AS e
+        FROM merged m JOIN se ON se.agent_id = m.agent_id AND se.s < m.e AND se.e > m.s"""
     return _statement(_hour_split(busy, "busy"), {}, {"busy_seconds": "busy"}, {}, ("hour", "agent_dim", "team_dim"), "")
 
 
@@ -281,7 +309,23 @@ def floor_statements(org) -> dict[str, str]:
 
 
 def floor_params(org, start: dt.datetime, end: dt.datetime) -> dict:
-    return {"org": org.pk, "tz": org.timezone, "start": start, "end": end}
+    return {"org": org.pk, "tz": org.timezone, "start": start, "end": end, "lookback": start - dt.timedelta(days=1)}
+
+
+def create_calendar(cur, first: dt.date, last: dt.date, tz) -> None:
+    """CALENDAR_TABLE: every 15-minute UTC step of the local days first..last with its local day
+    and hour (the builder's step labels), one COPY, analyzed."""
+    cur.execute(f"DROP TABLE IF EXISTS {CALENDAR_TABLE}")
+    cur.execute(f"CREATE TEMPORARY TABLE {CALENDAR_TABLE} (step bigint PRIMARY KEY, day date NOT NULL, hour int NOT NULL)")
+    with cur.copy(f"COPY {CALENDAR_TABLE} (step, day, hour) FROM STDIN") as copy:
+        for row in step_labels(first, last, tz):
+            copy.write_row(row)
+    cur.execute(f"ANALYZE {CALENDAR_TABLE}")
+
+
+def month_chunks(first: dt.date, last: dt.date):
+    """The builder's chunks of the range (reports.builders: at most 31 days each)."""
+    return list(chunks(first, last))
 
 
 # --- the 365-day overview straight from raw rows (read-speed comparison) ----------------------
