@@ -38,7 +38,7 @@ from reports.models import (
     TeamDaySnapshot,
     TouchpointDaySnapshot,
 )
-from reports.rollups import refresh_rollups
+from reports.rollups import CapturedDays, capture_days, lock_months, month_start, refresh_rollups
 
 # grain -> (model, dimension field or None)
 GRAIN_MODELS = {
@@ -78,8 +78,9 @@ def _rebuild_chunk(organization: Organization, first: dt.date, last: dt.date, bu
     """One chunk in one transaction: `build` (Builder.build_chunk or build_fcr_chunk) under the
     days' locks, then the roll-ups of the months it touched."""
     _lock_days(organization, first, last)
+    captured = capture_days(organization.pk, first, last)
     written = build(first, last, GRAIN_TABLES)
-    refresh_rollups(organization, first, last)
+    refresh_rollups(organization, first, last, captured=captured)
     return written
 
 
@@ -232,13 +233,34 @@ def _rebuild_marked(organization: Organization, days: list[dt.date], now: dt.dat
     built = _built_days(organization, first, last)
     builder = Builder(organization)
     rows = 0
-    for start, end in contiguous_ranges([day for day, _, fcr in marks if not fcr or day not in built]):
+    whole = [day for day, _, fcr in marks if not fcr or day not in built]
+    fcr_only = [day for day, _, fcr in marks if fcr and day in built]
+    captured = capture_days(organization.pk, min(whole), max(whole)) if whole else None
+    for start, end in contiguous_ranges(whole):
         rows += builder.build_chunk(start, end, GRAIN_TABLES)
-    for start, end in contiguous_ranges([day for day, _, fcr in marks if fcr and day in built]):
+    for start, end in contiguous_ranges(fcr_only):
         rows += builder.build_fcr_chunk(start, end, GRAIN_TABLES)
-    refresh_rollups(organization, first, last)
+    _refresh_months_of(organization, whole, fcr_only, captured)
     _delete_marks(organization, [(day, marked) for day, marked, _ in marks])
     return sorted(day for day, _, _ in marks), rows
+
+
+def _refresh_months_of(organization: Organization, whole: list[dt.date], fcr_only: list[dt.date],
+                       captured: CapturedDays | None) -> None:
+    """The roll-ups of the months these days are in: wholly (histograms updated by the delta of
+    ``captured``, the whole days' rows before the build) where a day was built wholly, sums only
+    where only first-contact resolution was recomputed (no histogram changed). Every month's
+    lock is taken first, in one order."""
+    days = whole + fcr_only
+    if not days:
+        return
+    lock_months(organization.pk, min(days), max(days))
+    if whole:
+        refresh_rollups(organization, min(whole), max(whole), captured=captured)
+    done = (month_start(min(whole)), month_start(max(whole))) if whole else None
+    for month in sorted({month_start(day) for day in fcr_only}):
+        if done is None or not done[0] <= month <= done[1]:
+            refresh_rollups(organization, month, month, histograms=False)
 
 
 def _record_failure(organization: Organization, day: dt.date, seen_marked_at: dt.datetime, exc: BaseException) -> None:

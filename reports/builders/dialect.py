@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from reports.builders.calendar import STEP_SECONDS
+from reports.histogram import HistogramSQL
 
 # A chat or an agent session that lasts longer than this is found through a partial index
 # (chats migrations 0002 and 0003: chat_long_org_ended, session_long_org_ended) when a range of
@@ -19,7 +20,8 @@ BUILD_SETTINGS = {"work_mem": "64MB", "jit": "off", "max_parallel_workers_per_ga
 
 
 def pg_json_object_agg(key: str, value: str) -> str:
-    """PostgreSQL: a JSON object of a group's (text key, number) pairs, assembled as text and
+    """PostgreSQL (the benchmark floor's histograms; snapshots store reports.histogram's packed
+    arrays): a JSON object of a group's (text key, number) pairs, assembled as text and
     cast once per group (several times faster than jsonb_object_agg)."""
     return f"""('{{' || string_agg('"' || {key} || '":' || {value}, ',') || '}}')::jsonb"""
 
@@ -31,6 +33,7 @@ class Dialect:
     def __init__(self, conn):
         self.conn = conn
         self.pg = conn.vendor == "postgresql"
+        self.hist = HistogramSQL(conn.vendor)  # histogram columns (reports.histogram)
 
     def seconds(self, later: str, earlier: str) -> str:
         if self.pg:
@@ -63,9 +66,6 @@ class Dialect:
             return f"{later} <= {earlier} + ({seconds_sql})::float8 * INTERVAL '1 second'"
         return f"{self.seconds(later, earlier)} <= ({seconds_sql})"
 
-    def json_object_agg(self, key: str, value: str) -> str:
-        return pg_json_object_agg(key, value) if self.pg else f"json_group_object({key}, {value})"
-
     def true(self, expr: str) -> str:
         return expr if self.pg else f"({expr} = 1)"
 
@@ -90,20 +90,8 @@ class Dialect:
     def float_type(self) -> str:
         return "double precision" if self.pg else "REAL"
 
-    @property
-    def json_type(self) -> str:
-        return "jsonb" if self.pg else "TEXT"
-
-    @property
-    def empty_json(self) -> str:
-        return "'{}'::jsonb" if self.pg else "'{}'"
-
     def count_if(self, condition: str) -> str:
         return f"COUNT(*) FILTER (WHERE {condition})"
-
-    def pick(self, column: str) -> str:
-        """The one non-NULL value of a column in a group (PostgreSQL has no MAX(jsonb))."""
-        return f"(array_agg({column}) FILTER (WHERE {column} IS NOT NULL))[1]" if self.pg else f"MAX({column})"
 
     def longer_than_a_day(self, start: str, end: str) -> str:
         """An interval longer than LONG_INTERVAL: matches the predicates of the partial indexes

@@ -40,7 +40,7 @@ from reports.builders.sources import (
     SurveySources,
     TicketSources,
 )
-from reports.histogram import bucket_key_sql, bucket_sql
+from reports.histogram import bucket_sql
 from reports.sla import targets_for
 
 
@@ -93,7 +93,7 @@ class Builder(ChatSources, TicketSources, SurveySources, CannedSources, SessionS
         d = self.d
         cols = ["grain text NOT NULL", "day date NOT NULL", "hour integer", "dim bigint", "dim_text text"]
         cols += [f"{name} {'bigint' if name in C.INTEGER_COMPONENTS else d.float_type}" for name in C.ADDITIVE]
-        cols += [f"{name} {d.json_type}" for name in C.HISTOGRAMS]
+        cols += [f"{name} {d.hist.column_type}" for name in C.HISTOGRAMS]
         cur.execute(f"DROP TABLE IF EXISTS {PARTS_TABLE}")
         cur.execute(f"CREATE TEMPORARY TABLE {PARTS_TABLE} ({', '.join(cols)})")
 
@@ -237,7 +237,7 @@ class Builder(ChatSources, TicketSources, SurveySources, CannedSources, SessionS
         columns = ", ".join(f"{name}_hist" for name in source.durations)
         cur.execute(f"INSERT INTO {PARTS_TABLE} (grain, day, hour, dim, dim_text, {columns}) "
                     f"SELECT grain, day, hour, dim, dim_text, {hists} FROM ("
-                    f"SELECT grain, day, hour, dim, dim_text, metric, {d.json_object_agg(bucket_key_sql('bk'), 'n')} AS h "
+                    f"SELECT grain, day, hour, dim, dim_text, metric, {d.hist.aggregate('bk', 'n')} AS h "
                     f"FROM ({counts}) hc GROUP BY grain, day, hour, dim, dim_text, metric) hm")
 
     def run_source(self, cur, source: Source, slots: list[Slot]) -> None:
@@ -253,7 +253,7 @@ class Builder(ChatSources, TicketSources, SurveySources, CannedSources, SessionS
         day_params = [self.org.pk, ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)]
         built_at = d.datetime_param(timezone.now())
         sums = [f"COALESCE(SUM({name}), 0)" for name in C.ADDITIVE]
-        hists = [f"COALESCE({d.pick(name)}, {d.empty_json})" for name in C.HISTOGRAMS]
+        hists = [f"COALESCE({d.hist.pick(name)}, {d.hist.empty})" for name in C.HISTOGRAMS]
         written = 0
         for grain, (table, dim_column) in tables.items():
             cur.execute(f"DELETE FROM {table} WHERE organization_id = %s AND day >= %s AND day <= %s", day_params)

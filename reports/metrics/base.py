@@ -31,7 +31,9 @@ ALL_BREAKDOWNS = TIME_BREAKDOWNS + GROUPED_DIMENSIONS
 class Totals:
     """Summed components of one group (or the whole range), and what the metrics need besides.
 
-    ``hours``: hours in the range (local days, DST-aware). ``histograms``: merged per duration.
+    ``hours``: hours in the range (local days, DST-aware). ``histograms``: merged per duration;
+    ``quantiles``: or, as the metrics service reads them, each duration's percentiles already
+    taken from its merged histogram in SQL ({duration: {q: value}}, see reports.histogram).
     ``extra``: values some metrics need from other reads (e.g. a backlog's running totals).
     """
 
@@ -40,12 +42,20 @@ class Totals:
     hours: float = 0.0
     min_sample: int = 10
     extra: Mapping[str, object] = field(default_factory=dict)
+    quantiles: Mapping[str, Mapping[float, float | None]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> float:
         return self.values.get(name) or 0
 
     def hist(self, duration: str) -> Mapping[str, int]:
         return self.histograms.get(duration, {})
+
+    def quantile(self, duration: str, q: float) -> float | None:
+        """The q-quantile of a duration (None without values): read in SQL, else from the
+        histogram."""
+        if duration in self.quantiles and q in self.quantiles[duration]:
+            return self.quantiles[duration][q]
+        return quantile(self.hist(duration), q)
 
 
 @dataclass(frozen=True)
@@ -116,9 +126,8 @@ def duration(t: Totals, name: str, **extra) -> dict:
     """avg/p50/p90 of a duration component (seconds); value is the average."""
     n = int(t[f"{name}_n"])
     avg = divide(t[f"{name}_sum"], n)
-    hist = t.hist(name)
     return {
-        "value": avg, "avg": avg, "p50": quantile(hist, 0.5), "p90": quantile(hist, 0.9),
+        "value": avg, "avg": avg, "p50": t.quantile(name, 0.5), "p90": t.quantile(name, 0.9),
         "n": n, "low_sample": n < t.min_sample, **extra,
     }
 

@@ -1,21 +1,21 @@
 """The one metrics service: pages, API, exports and e-mails all call :func:`compute`.
 
-It reads snapshots only. Components of a range are added (in SQL), duration histograms
-merged, and every ratio divided once, so a week, a month or a year are exact, never an
-average of daily averages. Whole calendar months come from the monthly roll-ups
-(reports.rollups), the days around them from the day rows.
+It reads snapshots only. Components of a range are added and duration histograms merged (both
+in SQL, one statement each per request, with the percentiles taken in SQL), and every ratio
+divided once, so a week, a month or a year are exact, never an average of daily averages.
+Whole calendar months come from the monthly roll-ups (reports.rollups), the days around them
+from the day rows.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -23,6 +23,7 @@ from accounts.models import Agent, Organization, Team
 from chats.models import Channel, Tag
 from reports import components as C
 from reports.builders import local_midnight
+from reports.histogram import QUANTILES, HistogramSQL
 from reports.metrics.base import (
     ALL_BREAKDOWNS,
     GROUPED_DIMENSIONS,
@@ -30,8 +31,8 @@ from reports.metrics.base import (
     SURVEY_BREAKDOWNS,
     Totals,
 )
-from reports.models import DirtyDay, HourSnapshot
-from reports.rollups import ROLLUPS, month_start, rollup_has_histograms, split_range
+from reports.models import DirtyDay, HourOfWeekMonthSnapshot, HourSnapshot
+from reports.rollups import ROLLUPS, month_start, split_range, weekday_sql
 from reports.snapshots import GRAIN_MODELS
 
 MAX_RANGE_DAYS = 3 * 366
@@ -126,9 +127,10 @@ def _choose_grain(group_by: str | None, filters: dict[str, list]) -> str:
 
 class SnapshotReader:
     """Reads one grain's snapshots for ranges of local days. Whole calendar months come from
-    the monthly roll-ups (reports.rollups: sums for every grain but the hour one, histograms
-    for the org grain), the days around them from the day rows, so a long range costs about
-    the same whatever the volume behind it."""
+    the monthly roll-ups (reports.rollups: sums and histograms of every grain but the hour one,
+    whose roll-up is by hour of the week), the days around them from the day rows, so a read
+    costs about groups × (months + edge days) whatever the volume behind it. A request makes
+    one statement for its sums and one for its percentiles (grouped_sums, grouped_quantiles)."""
 
     use_rollups = True  # False: day rows only (the reference the roll-ups are tested against)
 
@@ -139,17 +141,11 @@ class SnapshotReader:
         self.month_model = ROLLUPS[grain][1] if grain in ROLLUPS and self.use_rollups else None
         self.dim_values = dim_values
 
-    def _filtered(self, qs):
-        if self.dim_values is not None and self.dim_field not in (None, "hour"):
-            qs = qs.filter(**{f"{self.dim_field}__in": self.dim_values})
-        return qs
-
-    def parts(self, first: dt.date | None, last: dt.date, *, histograms: bool = False) -> list[tuple]:
+    def parts(self, first: dt.date | None, last: dt.date) -> list[tuple]:
         """(model, date field, first, last) pieces covering first..last (first None: from the
-        beginning): the roll-up for the whole months inside, the day rows for the rest.
-        ``histograms``: only where the roll-up holds them."""
+        beginning): the roll-up for the whole months inside, the day rows for the rest."""
         month_model = self.month_model
-        if month_model is None or (histograms and not rollup_has_histograms(month_model)):
+        if month_model is None:
             return [(self.model, "day", first, last)]
         if first is None:  # every day before last + 1: all months before its month, then its days
             end = month_start(last + dt.timedelta(days=1))
@@ -163,14 +159,9 @@ class SnapshotReader:
             out.append((month_model, "month", *months))
         return out
 
-    def _queryset(self, model, field: str, first: dt.date | None, last: dt.date):
-        qs = model.objects.for_org(self.org).filter(**{f"{field}__lte": last})
-        if first is not None:
-            qs = qs.filter(**{f"{field}__gte": first})
-        return self._filtered(qs)
-
-    def _from(self, model, field: str, first: dt.date | None, last: dt.date) -> tuple[str, list]:
-        """FROM ... WHERE for one piece: the organization, the dates, the dimension filter."""
+    def _where(self, model, field: str, first: dt.date | None, last: dt.date) -> tuple[str, str, list]:
+        """(table, WHERE condition over its alias s, parameters) of one piece: the organization,
+        the dates, the dimension filter."""
         where, params = ["s.organization_id = %s", f"s.{field} <= %s"], [self.org.pk, last]
         if first is not None:
             where.append(f"s.{field} >= %s")
@@ -178,7 +169,12 @@ class SnapshotReader:
         if self.dim_values is not None and self.dim_field not in (None, "hour"):
             where.append(f"s.{self.dim_field} IN ({', '.join(['%s'] * len(self.dim_values))})")
             params += list(self.dim_values)
-        return f"FROM {model._meta.db_table} s WHERE {' AND '.join(where)}", params
+        return model._meta.db_table, " AND ".join(where), params
+
+    def _from(self, model, field: str, first: dt.date | None, last: dt.date) -> tuple[str, list]:
+        """FROM ... WHERE for one piece."""
+        table, where, params = self._where(model, field, first, last)
+        return f"FROM {table} s WHERE {where}", params
 
     def _filtered_out(self) -> bool:
         return self.dim_values is not None and self.dim_field not in (None, "hour") and not self.dim_values
@@ -214,88 +210,234 @@ class SnapshotReader:
                             for name, v in zip(C.ADDITIVE, row[len(keys):], strict=True)}
         return out
 
-    def histograms(self, rng: DateRange, durations: tuple[str, ...], group_field: str | None = None,
-                   *, by_month: bool = False) -> dict:
-        """{group key: {duration: merged histogram}}, merged in SQL. Grouped by "day", from day
-        rows, unless ``by_month`` (whole months keyed by their 1st)."""
-        if not durations:
-            return {}
+    # --- the request's reads: one statement for sums, one for percentiles --------------------
+
+    def _pieces(self, rng: DateRange, group_by: str | None) -> list[tuple]:
+        """The pieces a range is read from: day rows where the grouping is finer than a month
+        (day, week, hour), else the roll-ups' whole months and the day rows around them."""
+        if group_by in ("day", "week", "hour"):
+            return [(self.model, "day", rng.first, rng.last)]
+        return self.parts(rng.first, rng.last)
+
+    def _group_sql(self, group_by: str | None, field: str) -> list[str]:
+        """The SQL of a piece's group key columns (``field``: its date column)."""
+        if group_by is None:
+            return []
+        if group_by == "hour":
+            return ["s.day", "s.hour"]
+        if group_by == "day":
+            return ["s.day"]
+        if group_by == "week":
+            return [_week_start_sql("s.day", self.org.week_start)]
+        if group_by == "month":
+            return [_month_key_sql(f"s.{field}")]
+        return [f"s.{self.dim_field}"]
+
+    def _null_keys(self, group_by: str | None) -> list[str]:
+        """The key columns of an ungrouped period: NULLs, typed on PostgreSQL as the keys are (a
+        UNION ALL whose branches all have them NULL cannot infer the type)."""
+        if connection.vendor != "postgresql" or group_by is None:
+            return ["NULL"] * self._key_count(group_by)
+        if group_by == "hour":
+            return ["CAST(NULL AS date)", "CAST(NULL AS integer)"]
+        if group_by in ("day", "week"):
+            return ["CAST(NULL AS date)"]
+        if group_by == "month" or self.dim_field in ("channel", "segment", "touchpoint"):
+            return ["CAST(NULL AS text)"]
+        return ["CAST(NULL AS bigint)"]
+
+    @staticmethod
+    def _key_count(group_by: str | None) -> int:
+        return 0 if group_by is None else 2 if group_by == "hour" else 1
+
+    def _union(self, periods: list[Period], group_by: str | None, columns: list[str], joins: str = "") -> tuple[str, list]:
+        """UNION ALL of every period's pieces: columns p (the period's name), k0.. (the group key,
+        NULL in an ungrouped period), then ``columns`` (SQL over the piece's row ``s``)."""
+        branches, params = [], []
+        for period in periods:
+            for model, field, first, last in self._pieces(period.rng, group_by if period.grouped else None):
+                keys = self._group_sql(group_by, field) if period.grouped else self._null_keys(group_by)
+                table, where, piece_params = self._where(model, field, first, last)
+                select = [f"'{period.name}' AS p", *(f"{k} AS k{i}" for i, k in enumerate(keys)), *columns]
+                branches.append(f"SELECT {', '.join(select)} FROM {table} s{joins} WHERE {where}")
+                params += piece_params
+        return " UNION ALL ".join(branches), params
+
+    def _with_total(self, union: str, n_keys: int, inner: list[str], aggregates: list[str]) -> str:
+        """SELECT p, t, k0.., ``inner``.., ``aggregates``: grouped by (p, keys, inner) and, as
+        t = 1 rows with NULL keys, by (p, inner) alone: the period's total over the same rows.
+        GROUPING SETS on PostgreSQL (one pass), a UNION ALL of the two on SQLite."""
+        keys = [f"k{i}" for i in range(n_keys)]
+        out = ", ".join(f"u.{c}" for c in [*keys, *inner])
+        agg = ", ".join(aggregates)
+        by_total = ", ".join(f"u.{c}" for c in ["p", *inner])
+        if not keys:
+            return f"SELECT u.p, 1 AS t{''.join(f', u.{c}' for c in inner)}, {agg} FROM ({union}) u GROUP BY {by_total}"
+        if connection.vendor == "postgresql":
+            by_group = ", ".join(f"u.{c}" for c in ["p", *keys, *inner])
+            return (f"SELECT u.p, GROUPING({', '.join(f'u.{k}' for k in keys)}) AS t, {out}, {agg} FROM ({union}) u "
+                    f"GROUP BY GROUPING SETS (({by_group}), ({by_total}))")
+        nulls = ", ".join(["NULL"] * n_keys)
+        inner_sql = "".join(f", u.{c}" for c in inner)
+        return (f"WITH u AS ({union}) "
+                f"SELECT u.p, 0 AS t, {out}, {agg} FROM u GROUP BY u.p, {out} UNION ALL "
+                f"SELECT u.p, 1 AS t, {nulls}{inner_sql}, {agg} FROM u GROUP BY {by_total}")
+
+    def grouped_sums(self, periods: list[Period], group_by: str | None) -> dict:
+        """{(period name, group key or None for the period's total): {component: sum}}, in one
+        statement: every period's pieces (roll-up months and edge days, or day rows), grouped
+        by the key in the grouped period and in total in every period."""
         if self._filtered_out():
             return {}
-        if group_field == "day" and not by_month:
-            pieces = [(self.model, "day", rng.first, rng.last)]
-        else:
-            pieces = self.parts(rng.first, rng.last, histograms=True)
-        each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
-        parts, all_params = [], []
-        for model, field, first, last in pieces:
-            group_sql = f"s.{field if group_field == 'day' else group_field}" if group_field else "NULL"
-            source, params = self._from(model, field, first, last)
-            if connection.vendor == "postgresql":  # one pass over the rows for every duration
-                values = ", ".join(f"('{name}', s.{name}_hist)" for name in durations)
-                source = source.replace(" s WHERE ", f" s CROSS JOIN LATERAL (VALUES {values}) v(metric, h), {each}(v.h) j WHERE ", 1)
-                parts.append(f"SELECT {group_sql} AS g, v.metric, j.key AS b, CAST(j.value AS BIGINT) AS n "
-                             f"{source} AND v.h <> '{{}}'")
-                all_params += params
-                continue
-            for name in durations:
-                named = source.replace(" s WHERE ", f" s, {each}(s.{name}_hist) j WHERE ", 1)
-                parts.append(f"SELECT {group_sql} AS g, '{name}' AS metric, j.key AS b, CAST(j.value AS BIGINT) AS n {named}")
-                all_params += params
-        union = " UNION ALL ".join(parts)
-        if group_field == "day":
-            # One row per date (a day, or a month's 1st), so its pairs are already unique.
-            sql = union
-        else:
-            sql = f"SELECT u.g, u.metric, u.b, SUM(u.n) FROM ({union}) u GROUP BY u.g, u.metric, u.b"
-        result: dict = defaultdict(lambda: defaultdict(dict))
+        n_keys = self._key_count(group_by)
+        union, params = self._union(periods, group_by, [f"s.{c}" for c in C.ADDITIVE])
+        sql = self._with_total(union, n_keys, [], [f"SUM(u.{c})" for c in C.ADDITIVE])
+        out: dict = {}
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            for row in cur.fetchall():
+                if (key := _result_key(row, n_keys)) is None:
+                    continue
+                out[key] = {
+                    name: (int(v) if name in C.INTEGER_COMPONENTS else float(v)) if v is not None else 0
+                    for name, v in zip(C.ADDITIVE, row[2 + n_keys:], strict=True)}
+        return out
+
+    def _one_row_per_group(self, group_by: str | None) -> bool:
+        """Whether each group of ``group_by`` is exactly one day row of this grain: a day of the
+        org grain, a local hour of the hour grain (no dimension filter adds rows up)."""
+        return self.dim_values is None and (group_by, self.grain) in (("day", "org"), ("hour", "hour"))
+
+    def grouped_quantiles(self, periods: list[Period], group_by: str | None, durations: tuple[str, ...]) -> dict:
+        """{(period name, group key or None): {duration: {q: seconds}}} for QUANTILES, in one
+        statement: every piece's histograms unnested and summed per group (and in total) and
+        bucket, re-packed into one histogram per group and duration, whose percentiles are read
+        here (reports.histogram). A group that is one day row (_one_row_per_group) is that row's
+        histogram as stored: nothing to unnest or sum."""
+        if not durations or self._filtered_out():
+            return {}
+        hs = HistogramSQL(connection.vendor)
+        n_keys = self._key_count(group_by)
+        columns = [f"{d}_hist" for d in durations]
+        keys = [f"k{i}" for i in range(n_keys)]
+        row_groups = self._one_row_per_group(group_by)
+        merged_periods = [replace(p, grouped=False) for p in periods] if row_groups else periods
+        joins, metric, bucket, count = hs.unnest_all("s", columns)
+        union, params = self._union(merged_periods, group_by, [f"{metric} AS metric", f"{bucket} AS b", f"{count} AS n"], joins)
+        summed = self._with_total(union, n_keys, ["metric", "b"], ["SUM(u.n) AS n"])
+        group_cols = ", ".join(["sb.p", "sb.t", *(f"sb.{k}" for k in keys), "sb.metric"])
+        sql = f"SELECT {group_cols}, {hs.aggregate('sb.b', 'sb.n')} FROM ({summed}) sb GROUP BY {group_cols}"
+        if row_groups:
+            grouped = [p for p in periods if p.grouped]
+            values_joins, row_metric, row_hist = hs.each_column("s", columns)
+            rows_union, rows_params = self._union(grouped, group_by, [f"{row_metric} AS metric", f"{row_hist} AS h"],
+                                                  values_joins)
+            sql = (f"SELECT r.p, 0 AS t, {''.join(f'r.{k}, ' for k in keys)}r.metric, r.h FROM ({rows_union}) r "
+                   f"WHERE {hs.not_empty('r.h')} UNION ALL {sql}")
+            params = rows_params + params
+        out: dict = defaultdict(dict)
         with transaction.atomic(), connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                # The planner guesses 100 pairs per histogram, so over a year of agent-day rows
-                # the estimate passes the JIT thresholds and compiling costs seconds for a
-                # statement that runs in a fraction of one; and the grouping of ~100,000 pairs
-                # spills to disk at the default work_mem. Until the end of the transaction.
-                cur.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
-            cur.execute(sql, all_params)
-            for g, metric, bucket, n in cur.fetchall():
-                target = result[(_as_key(g),) if group_field else ()][metric]
-                target[bucket] = target.get(bucket, 0) + int(n)
-        return result
+                # The planner guesses 10-100 elements per array, so over a year of day rows its
+                # estimate passes the JIT thresholds and compiling costs more than the statement;
+                # grouping the buckets gets memory to stay off disk. And no Memoize node: it
+                # would hash each whole array to cache its unnest. Until the end of the transaction.
+                cur.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+                            "set_config('enable_memoize', 'off', true)")
+            cur.execute(sql, params)
+            for row in cur.fetchall():
+                if (key := _result_key(row, n_keys)) is None:
+                    continue
+                out[key][durations[row[2 + n_keys]]] = dict(zip(QUANTILES, hs.quantiles(row[3 + n_keys]), strict=True))
+        return dict(out)
+
+    def _each_piece(self, pieces: list[tuple], select: str) -> tuple[str, list]:
+        """UNION ALL of ``SELECT select FROM <piece> s WHERE <piece's rows>`` over the pieces."""
+        branches, params = [], []
+        for model, field, first, last in pieces:
+            table, where, piece_params = self._where(model, field, first, last)
+            branches.append(f"SELECT {select} FROM {table} s WHERE {where}")
+            params += piece_params
+        return " UNION ALL ".join(branches), params
+
+    def _fetch(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
 
     def backlog_before(self, day: dt.date) -> dict:
-        """{dimension key or (): created − resolved} over every day before ``day``."""
+        """{dimension key or (): created − resolved} over every day before ``day`` (one statement)."""
         by_dimension = self.dim_field not in (None, "hour")
-        out: dict = defaultdict(int)
-        for model, field, first, last in self.parts(None, day - dt.timedelta(days=1)):
-            qs = self._queryset(model, field, first, last)
-            if not by_dimension:
-                r = qs.aggregate(c=Sum("tickets_created"), r=Sum("tickets_resolved"))
-                out[()] += (r["c"] or 0) - (r["r"] or 0)
-                continue
-            rows = qs.values(self.dim_field).annotate(c=Sum("tickets_created"), r=Sum("tickets_resolved")).order_by()
-            for r in rows:
-                out[(r[self.dim_field],)] += (r["c"] or 0) - (r["r"] or 0)
-        return dict(out) if by_dimension else {(): out[()]}
+        if self._filtered_out():
+            return {} if by_dimension else {(): 0}
+        key = f"s.{self.dim_field}" if by_dimension else "0"
+        union, params = self._each_piece(self.parts(None, day - dt.timedelta(days=1)),
+                                         f"{key} AS k, s.tickets_created - s.tickets_resolved AS net")
+        rows = self._fetch(f"SELECT u.k, SUM(u.net) FROM ({union}) u GROUP BY u.k", params)
+        if not by_dimension:
+            return {(): int(sum(net or 0 for _, net in rows))}
+        return {(k,): int(net or 0) for k, net in rows}
 
-    def dimension_values_where(self, rng: DateRange, **conditions) -> set:
-        """The dimension values with a row matching ``conditions`` in the range."""
-        found = set()
-        for model, field, first, last in self.parts(rng.first, rng.last):
-            found.update(self._queryset(model, field, first, last).filter(**conditions)
-                         .values_list(self.dim_field, flat=True).distinct())
-        return found
+    def dimension_values_with(self, rng: DateRange, component: str) -> set:
+        """The dimension values with ``component`` > 0 on some row of the range (one statement)."""
+        if self._filtered_out():
+            return set()
+        union, params = self._each_piece(self.parts(rng.first, rng.last), f"s.{self.dim_field} AS k, s.{component} AS c")
+        return {k for (k,) in self._fetch(f"SELECT DISTINCT u.k FROM ({union}) u WHERE u.c > 0", params)}
 
     def built_at(self, rng: DateRange):
         """When the newest snapshot row of the range was built (a roll-up carries its days')."""
-        stamps = [self._queryset(model, field, first, last).aggregate(at=Max("built_at"))["at"]
-                  for model, field, first, last in self.parts(rng.first, rng.last)]
-        return max((s for s in stamps if s is not None), default=None)
+        union, params = self._each_piece(self.parts(rng.first, rng.last), "MAX(s.built_at) AS at")
+        rows = self._fetch(f"SELECT MAX(u.at) FROM ({union}) u", params)
+        at = rows[0][0] if rows else None
+        if isinstance(at, str):  # SQLite returns the stored text
+            at = connection.ops.convert_datetimefield_value(at, None, connection)
+        return at
 
 
 def _as_key(value):
     if isinstance(value, str) and len(value) == 10 and value[4] == "-":
         return dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
     return value
+
+
+def _result_key(row, n_keys: int) -> tuple | None:
+    """(period name, group key tuple, or None for a total row) of a grouped read's row
+    (columns p, t, k0..); None for a group row of an ungrouped period (its keys all NULL:
+    snapshot dimensions are never NULL), which the caller skips."""
+    if row[1]:
+        return (row[0], None)
+    keys = row[2:2 + n_keys]
+    if all(v is None for v in keys):
+        return None
+    return (row[0], tuple(_as_key(v) for v in keys))
+
+
+def _month_key_sql(day: str) -> str:
+    """A date column's month as the group key 'YYYY-MM'."""
+    if connection.vendor == "postgresql":
+        return f"to_char({day}, 'YYYY-MM')"
+    return f"strftime('%%Y-%%m', {day})"
+
+
+def _week_start_sql(day: str, week_start: int) -> str:
+    """The first day of a date column's week, the week starting on ``week_start`` (0 = Monday),
+    as week_start() computes it."""
+    if connection.vendor == "postgresql":
+        return f"({day} - ((CAST(EXTRACT(ISODOW FROM {day}) AS integer) + 6 - {int(week_start)}) %% 7))"
+    return (f"date({day}, '-' || ((CAST(strftime('%%w', {day}) AS INTEGER) + 13 - {int(week_start)}) %% 7) "
+            f"|| ' days')")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range a request reads: ``grouped``, per group as well as in total."""
+
+    name: str
+    rng: DateRange
+    grouped: bool
 
 
 # --- time -----------------------------------------------------------------------------------
@@ -331,13 +473,11 @@ def _change(current, previous):
     return (current - previous) / abs(previous)
 
 
-def _add(into: dict, values: dict) -> None:
-    for name in C.ADDITIVE:
-        into[name] = (into.get(name) or 0) + (values.get(name) or 0)
-
-
 class _Computation:
-    def __init__(self, organization, metric_ids, rng, group_by, filters):
+    """One compute() call: the grain, its two reads (sums, percentiles) covering the range, its
+    groups and the previous period, and the few extra reads some metrics need."""
+
+    def __init__(self, organization, metric_ids, rng, group_by, filters, compare):
         self.org = organization
         self.metric_ids = metric_ids
         self.rng = rng
@@ -350,6 +490,11 @@ class _Computation:
         self.filters = resolved
         self.durations = tuple(dict.fromkeys(d for mid in metric_ids for d in REGISTRY[mid].durations))
         self.needs = {n for mid in metric_ids for n in REGISTRY[mid].needs}
+        self.periods = [Period("current", rng, grouped=group_by is not None)]
+        if compare:
+            self.periods.append(Period("previous", rng.previous(), grouped=False))
+        self.sums = self.reader.grouped_sums(self.periods, group_by)
+        self.quantiles = self.reader.grouped_quantiles(self.periods, group_by, self.durations)
 
     def hours(self, rng: DateRange) -> float:
         return sum(day_hours(self.org, day) for day in rng.each_day())
@@ -358,7 +503,7 @@ class _Computation:
         extra: dict = {"dimension": self.grain if self.grain in GROUPED_DIMENSIONS else None}
         if "chats_total" in self.metric_ids and self.grain == "org":
             agents = SnapshotReader(self.org, "agent", None)
-            extra["answering_agents"] = len(agents.dimension_values_where(rng, chats_answered__gt=0))
+            extra["answering_agents"] = len(agents.dimension_values_with(rng, "chats_answered"))
         if "backlog" in self.needs:
             extra["backlog"] = int(sum(self.reader.backlog_before(rng.last + dt.timedelta(days=1)).values()))
         if "channels" in self.needs:
@@ -374,28 +519,26 @@ class _Computation:
         return {key[0]: Totals(values) for key, values in reader.sums(rng, ("channel",)).items()}
 
     def heatmap(self, rng: DateRange) -> dict:
-        rows = (HourSnapshot.objects.for_org(self.org).filter(day__gte=rng.first, day__lte=rng.last)
-                .values("day", "hour").annotate(chats=Sum("chats_total"), tickets=Sum("tickets_created")).order_by())
-        cells: dict = defaultdict(lambda: [0, 0])
-        for r in rows:
-            cell = cells[(r["day"].weekday(), r["hour"])]
-            cell[0] += r["chats"] or 0
-            cell[1] += r["tickets"] or 0
-        return {k: tuple(v) for k, v in cells.items() if any(v)}  # sparse: hours with contacts
+        """{(weekday, hour): (chats, tickets)} with contacts, in one statement: whole months from
+        the hour-of-week roll-up, the days around them from the hour rows."""
+        reader = SnapshotReader(self.org, "hour", None)
+        months, day_ranges = split_range(rng.first, rng.last) if reader.use_rollups else (None, [(rng.first, rng.last)])
+        pieces = [(HourSnapshot, "day", first, last) for first, last in day_ranges]
+        union, params = reader._each_piece(pieces, f"{weekday_sql('s.day', connection.vendor)} AS wd, s.hour AS h, "
+                                                   "s.chats_total AS c, s.tickets_created AS t")
+        if months:
+            month_union, month_params = reader._each_piece(
+                [(HourOfWeekMonthSnapshot, "month", *months)], "s.weekday AS wd, s.hour AS h, s.chats_total AS c, "
+                                                               "s.tickets_created AS t")
+            union, params = f"{union} UNION ALL {month_union}", params + month_params
+        rows = reader._fetch(f"SELECT u.wd, u.h, SUM(u.c), SUM(u.t) FROM ({union}) u GROUP BY u.wd, u.h", params)
+        cells = {(int(wd), int(h)): (int(c or 0), int(t or 0)) for wd, h, c, t in rows}
+        return {k: v for k, v in cells.items() if any(v)}  # sparse: hours with contacts
 
-    def totals(self, rng: DateRange) -> Totals:
-        values = self.reader.sums(rng)[()]
-        if rng == self.rng and self.group_by in GROUPED_DIMENSIONS:
-            # The same rows as the groups': merge their histograms rather than read them twice.
-            hists: dict = {}
-            for group in self.dimension_histograms.values():
-                for d, hist in group.items():
-                    target = hists.setdefault(d, {})
-                    for b, n in hist.items():
-                        target[b] = target.get(b, 0) + n
-        else:
-            hists = self.reader.histograms(rng, self.durations).get((), {})
-        return Totals(values, hists, self.hours(rng), self.org.min_sample_size, self.extras(rng))
+    def totals(self, period: Period) -> Totals:
+        key = (period.name, None)
+        return Totals(self.sums.get(key, {}), hours=self.hours(period.rng), min_sample=self.org.min_sample_size,
+                      extra=self.extras(period.rng), quantiles=self.quantiles.get(key, {}))
 
     def groups(self) -> list[dict]:
         if self.group_by is None:
@@ -404,10 +547,12 @@ class _Computation:
             return self.dimension_groups()
         return self.time_groups()
 
+    def _group_results(self) -> dict[tuple, dict]:
+        return {key[1]: values for key, values in self.sums.items() if key[0] == "current" and key[1] is not None}
+
     def dimension_groups(self) -> list[dict]:
         field = self.reader.dim_field
-        sums = self.reader.sums(self.rng, (field,))
-        hists = self.dimension_histograms
+        sums = self._group_results()
         backlog = self.reader.backlog_before(self.rng.last + dt.timedelta(days=1)) if "backlog" in self.needs else {}
         hours = self.hours(self.rng)
         labels = self.dimension_labels(field, [k[0] for k in sums])
@@ -416,14 +561,10 @@ class _Computation:
             extra = {"dimension": self.grain, "backlog": backlog.get(key, 0)}
             if "channels" in self.needs and self.grain == "channel":
                 extra["channels"] = {key[0]: Totals(values)}
-            totals = Totals(values, hists.get(key, {}), hours, self.org.min_sample_size, extra)
+            totals = Totals(values, hours=hours, min_sample=self.org.min_sample_size, extra=extra,
+                            quantiles=self.quantiles.get(("current", key), {}))
             out.append({"key": labels[key[0]][0], "label": labels[key[0]][1], "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: str(g["label"]).lower())
-
-    @functools.cached_property
-    def dimension_histograms(self) -> dict:
-        """{(dimension value,): {duration: histogram}} over the range, read once."""
-        return self.reader.histograms(self.rng, self.durations, self.reader.dim_field)
 
     def dimension_labels(self, field: str, ids: list) -> dict:
         if field == "channel":
@@ -434,56 +575,35 @@ class _Computation:
         objs = model.objects.for_org(self.org).filter(pk__in=ids)
         return {o.pk: (getattr(o, "external_id", None) or o.name, o.name) for o in objs}
 
+    def _format_key(self, key: tuple) -> str:
+        """A time group's key as the API names it, from the read's key columns."""
+        if self.group_by == "hour":
+            return _time_key(self.org, "hour", key[0], int(key[1]))
+        if self.group_by == "month":
+            return str(key[0])
+        return key[0].isoformat()
+
     def time_groups(self) -> list[dict]:
-        fields = ("day", "hour") if self.group_by == "hour" else ("day",)
-        by_month = self.group_by == "month"  # whole months straight from the roll-ups
-        day_sums = self.reader.sums(self.rng, fields, by_month=by_month)
-        # Histograms by day (or day+hour through the hour grain) merged into the time buckets.
-        merged_values: dict[str, dict] = {}
+        # Every time bucket of the range, with or without rows.
         key_days: dict[str, list[dt.date]] = defaultdict(list)
         for day in self.rng.each_day():
-            hours = range(24) if self.group_by == "hour" else (None,)
-            for hour in hours:
-                key = _time_key(self.org, self.group_by, day, hour)
-                merged_values.setdefault(key, {})
-                key_days[key].append(day)
-        for gk, values in day_sums.items():
-            key = _time_key(self.org, self.group_by, *gk)
-            _add(merged_values.setdefault(key, {}), values)
-        hists = self._time_histograms(by_month)
-        backlog = self._running_backlog(day_sums) if "backlog" in self.needs else None
+            for hour in range(24) if self.group_by == "hour" else (None,):
+                key_days[_time_key(self.org, self.group_by, day, hour)].append(day)
+        values = {self._format_key(key): v for key, v in self._group_results().items()}
+        quantiles = {self._format_key(key[1]): q for key, q in self.quantiles.items()
+                     if key[0] == "current" and key[1] is not None}
+        backlog = None
+        if "backlog" in self.needs:
+            fields = ("day", "hour") if self.group_by == "hour" else ("day",)
+            backlog = self._running_backlog(self.reader.sums(self.rng, fields, by_month=self.group_by == "month"))
         out = []
-        for key, values in merged_values.items():
-            hours = 1.0 if self.group_by == "hour" else sum(day_hours(self.org, d) for d in key_days[key])
-            last_day = max(key_days[key])
-            extra = {"dimension": None, "backlog": backlog(last_day) if backlog else None}
-            totals = Totals(values, hists.get(key, {}), hours, self.org.min_sample_size, extra)
+        for key, days in key_days.items():
+            hours = 1.0 if self.group_by == "hour" else sum(day_hours(self.org, d) for d in days)
+            extra = {"dimension": None, "backlog": backlog(max(days)) if backlog else None}
+            totals = Totals(values.get(key, {}), hours=hours, min_sample=self.org.min_sample_size, extra=extra,
+                            quantiles=quantiles.get(key, {}))
             out.append({"key": key, "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: g["key"])
-
-    def _time_histograms(self, by_month: bool) -> dict:
-        if not self.durations:
-            return {}
-        if self.group_by == "hour":
-            # Per-hour percentiles: read the hour grain's day+hour histograms.
-            by_day = defaultdict(dict)
-            qs = HourSnapshot.objects.for_org(self.org).filter(day__gte=self.rng.first, day__lte=self.rng.last)
-            for row in qs.values("day", "hour", *[f"{d}_hist" for d in self.durations]):
-                key = _time_key(self.org, "hour", row["day"], row["hour"])
-                for d in self.durations:
-                    target = by_day[key].setdefault(d, {})
-                    for b, n in (row[f"{d}_hist"] or {}).items():
-                        target[b] = target.get(b, 0) + n
-            return by_day
-        per_day = self.reader.histograms(self.rng, self.durations, "day", by_month=by_month)
-        merged: dict = defaultdict(dict)
-        for (day,), hists in per_day.items():
-            key = _time_key(self.org, self.group_by, day)
-            for d, hist in hists.items():
-                target = merged[key].setdefault(d, {})
-                for b, n in hist.items():
-                    target[b] = target.get(b, 0) + n
-        return merged
 
     def _running_backlog(self, day_sums: dict):
         """The open-ticket backlog at the end of a day of the range, as a function. ``day_sums``
@@ -555,10 +675,10 @@ def compute(
                 if dimension not in REGISTRY[mid].breakdowns:
                     raise MetricsQueryError(_(UNSUPPORTED_FILTER).format(metric=mid, dimension=dimension), field=dimension)
 
-    run = _Computation(organization, metric_ids, rng, group_by, filters)
-    metrics = _evaluate(metric_ids, run.totals(rng))
+    run = _Computation(organization, metric_ids, rng, group_by, filters, compare)
+    metrics = _evaluate(metric_ids, run.totals(run.periods[0]))
     if compare:
-        previous = _evaluate(metric_ids, run.totals(rng.previous()))
+        previous = _evaluate(metric_ids, run.totals(run.periods[1]))
         for mid, result in metrics.items():
             before = previous[mid]
             result["previous"] = {"value": before["value"], "n": before.get("n"),

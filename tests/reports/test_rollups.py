@@ -16,6 +16,7 @@ from reports.histogram import merge
 from reports.metrics import compute
 from reports.metrics.base import REGISTRY
 from reports.metrics.service import SnapshotReader
+from reports.models import HourOfWeekMonthSnapshot, HourSnapshot
 from reports.rollups import ROLLUPS, month_end, month_start, next_month, split_range
 from reports.snapshots import snapshots_rebuild
 from tests.factories import (
@@ -101,20 +102,40 @@ def reference_months(org, grain) -> dict:
     return {k: (sums, {h: merge(v) for h, v in hists.items()}) for k, (sums, hists) in out.items()}
 
 
+def reference_hours_of_week(org) -> dict:
+    """{(month, weekday, hour): (sums, {})} folded in Python from the hour rows."""
+    out: dict = {}
+    for row in HourSnapshot.objects.for_org(org).values():
+        key = (month_start(row["day"]), row["day"].weekday(), row["hour"])
+        sums, hists = out.setdefault(key, ({}, {}))  # sums only (the heatmap's counts)
+        for name in C.ADDITIVE:
+            sums[name] = sums.get(name, 0) + row[name]
+    return out
+
+
+def assert_month_rows(grain, rows: dict, want: dict) -> None:
+    assert set(rows) == set(want), grain
+    for key, (sums, hists) in want.items():
+        row = rows[key]
+        for name in C.ADDITIVE:
+            if name in C.INTEGER_COMPONENTS:
+                assert row[name] == sums[name], (grain, key, name)
+            else:
+                assert math.isclose(row[name], sums[name], rel_tol=1e-12, abs_tol=1e-9), (grain, key, name)
+        for h, merged in hists.items():
+            assert {b: int(n) for b, n in row[h].items()} == merged, (grain, key, h)
+
+
 def assert_rollups_match(org):
+    """Every month row of every grain, histograms included (merged in SQL), equals its day rows
+    merged in Python; the hour grain's sums by (month, weekday, hour)."""
+    rows = {(r["month"], r["weekday"], r["hour"]): r for r in HourOfWeekMonthSnapshot.objects.for_org(org).values()}
+    assert_month_rows("hour of week", rows, reference_hours_of_week(org))
     for grain, (_, month_model, dim_field) in ROLLUPS.items():
+        assert C.HISTOGRAMS[0] in {f.name for f in month_model._meta.fields}, grain  # every grain merges them
         want = reference_months(org, grain)
         rows = {(r["month"], r[dim_field] if dim_field else None): r for r in month_model.objects.for_org(org).values()}
-        assert set(rows) == set(want), grain
-        for key, (sums, hists) in want.items():
-            row = rows[key]
-            for name in C.ADDITIVE:
-                if name in C.INTEGER_COMPONENTS:
-                    assert row[name] == sums[name], (grain, key, name)
-                else:
-                    assert math.isclose(row[name], sums[name], rel_tol=1e-12, abs_tol=1e-9), (grain, key, name)
-            for h, merged in hists.items():
-                assert {b: int(n) for b, n in row[h].items()} == merged, (grain, key, h)
+        assert_month_rows(grain, rows, want)
 
 
 @pytest.mark.django_db
@@ -124,6 +145,8 @@ def test_month_rows_equal_their_days_through_rebuilds(org):
     _, month_model, _ = ROLLUPS["org"]
     assert month_model.objects.for_org(org).count() == 5  # October to February
     assert all(rollup[1].objects.for_org(org).exists() for rollup in ROLLUPS.values())
+    assert HourOfWeekMonthSnapshot.objects.for_org(org).exists()
+    assert any(row.first_response_time_hist for row in ROLLUPS["agent"][1].objects.for_org(org))
     assert_rollups_match(org)
 
     # Late data in a few days across a month boundary, then their rebuild (two touched months).
