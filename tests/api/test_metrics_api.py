@@ -94,3 +94,70 @@ def test_catalogue_lists_every_metric(api_client):
 def test_a_write_only_key_cannot_read_metrics(org, api_client_for):
     response = api_client_for(org, scopes={"write"}).get(URL + "catalogue")
     assert response.status_code == 403
+
+
+# --- responses sized for their use (issue 15) -------------------------------------------------
+
+def test_groups_carry_a_summary_unless_detail_full(org, api_client, week):
+    query = {"metrics": "first_response_time,chats_missed,sla_compliance", "from": "2026-03-02", "to": "2026-03-02",
+             "group_by": "agent"}
+    summary = api_client.get(URL, query).json()
+    full = api_client.get(URL, {**query, "detail": "full"}).json()
+    assert [g["key"] for g in summary["groups"]] == [g["key"] for g in full["groups"]] == ["a1", "a2"]
+    for short, long in zip(summary["groups"], full["groups"], strict=True):
+        frt = short["metrics"]["first_response_time"]
+        assert set(frt) == {"value", "n", "p50", "p90", "low_sample"}
+        assert frt["value"] == approx(long["metrics"]["first_response_time"]["value"], rel=1e-6)
+        assert frt["p90"] == approx(long["metrics"]["first_response_time"]["p90"], rel=1e-6)
+        assert set(short["metrics"]["chats_missed"]) == {"value", "n"}
+        assert "by_reason" in long["metrics"]["chats_missed"] and "measures" in long["metrics"]["sla_compliance"]
+    # The range totals are whole either way.
+    assert summary["metrics"] == full["metrics"]
+    assert api_client.get(URL, {**query, "detail": "all"}).status_code == 400
+
+
+def test_a_year_by_hour_of_every_metric_is_bounded(org, api_client, week):
+    ids = [m for m, d in REGISTRY.items() if "hour" in d.breakdowns]
+    response = api_client.get(URL, {"metrics": ",".join(ids), "from": "2025-03-03", "to": "2026-03-02",
+                                    "group_by": "hour"})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["groups"]) == 365 * 24  # every local hour of every day
+    # At most 70 bytes per metric and hour on average (the full form is ~170; 39 MB for 26 metrics).
+    assert len(response.content) <= 70 * len(ids) * len(body["groups"])
+    ten = next(g for g in body["groups"] if g["key"] == "2026-03-02T10:00")  # c1 alone
+    assert ten["metrics"]["chats_total"] == {"value": 1, "n": 1}
+    assert ten["metrics"]["first_response_time"] == {"value": 30.0, "n": 1, "p50": approx(30.0, rel=0.015),
+                                                     "p90": approx(30.0, rel=0.015), "low_sample": True}
+
+
+def test_the_catalogue_is_rendered_once_and_revalidated_by_etag(api_client, monkeypatch):
+    from reports.api import views
+    from reports.metrics.base import MetricDefinition
+
+    views._catalogue_cache.clear()
+    calls = []
+    describe = MetricDefinition.describe
+    monkeypatch.setattr(MetricDefinition, "describe", lambda self: calls.append(self.id) or describe(self))
+    first = api_client.get(URL + "catalogue")
+    assert first.status_code == 200 and len(calls) == len(REGISTRY)
+    assert first["Cache-Control"] == "private, max-age=3600"
+    etag = first["ETag"]
+    second = api_client.get(URL + "catalogue")
+    assert second.status_code == 200 and second.content == first.content and second["ETag"] == etag
+    assert len(calls) == len(REGISTRY)  # served from the cache
+    not_modified = api_client.get(URL + "catalogue", HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304 and not_modified.content == b"" and not_modified["ETag"] == etag
+    assert api_client.get(URL + "catalogue", HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+    # Another language is its own rendering.
+    finnish = api_client.get(URL + "catalogue", HTTP_ACCEPT_LANGUAGE="fi")
+    assert finnish.status_code == 200 and len(calls) == 2 * len(REGISTRY)
+    views._catalogue_cache.clear()
+
+
+def test_the_schema_documents_the_detail_parameter():
+    from drf_spectacular.generators import SchemaGenerator
+
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/v1/metrics/"]["get"]
+    detail = next(p for p in operation["parameters"] if p["name"] == "detail")
+    assert set(detail["schema"]["enum"]) == {"summary", "full"}
