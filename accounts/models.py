@@ -198,8 +198,9 @@ def external_id_unique(model_name: str) -> models.UniqueConstraint:
 
 class Team(ExternalIdModel):
     name = models.CharField(_("name"), max_length=200)
+    # db_default too: the bulk ingestion inserts teams with raw SQL naming only its own columns.
     active = models.BooleanField(
-        _("active"), default=True,
+        _("active"), default=True, db_default=True,
         help_text=_("An inactive team keeps its history but is no longer offered for agents."),
     )
 

@@ -76,8 +76,9 @@ class Tag(OrgScopedModel):
     color = models.CharField(_("colour"), max_length=7, blank=True, help_text=_("#rrggbb"))
     category = models.CharField(_("category"), max_length=100, blank=True)
     high_priority = models.BooleanField(_("high priority"), default=False)
+    # db_default too: the bulk ingestion inserts tags with raw SQL naming only its own columns.
     archived = models.BooleanField(
-        _("archived"), default=False,
+        _("archived"), default=False, db_default=False,
         help_text=_("Archived tags keep their history and still count in reports; they are listed apart."),
     )
     merged_into = models.ForeignKey(
