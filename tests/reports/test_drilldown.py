@@ -273,3 +273,13 @@ def test_a_timeline_takes_a_fixed_number_of_queries(org, week, manager_client, d
     t1 = Ticket.objects.for_org(org).get(created_at=local(MONDAY, 9))
     with django_assert_max_num_queries(12):
         assert manager_client.get(reverse("ticket_timeline", kwargs={"org_slug": org.slug, "ticket_id": t1.pk})).status_code == 200
+
+
+def test_numbers_dates_and_durations_follow_the_active_language(org, week, manager_client):
+    manager_client.cookies["django_language"] = "fi"
+    response = manager_client.get(url_for(org, "chats_total"))
+    ids = [c.id for c in response.context["page_columns"]]
+    c2 = table_rows(response)[1]
+    assert c2[ids.index("chat_duration")] == "15 min 00 s"
+    assert c2[ids.index("requested_at")] == "2.3.2026 11.00"
+    assert plain(response.context["heading"]).endswith("2.–4. maaliskuuta 2026")
