@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import EmailAuthenticationForm
 from accounts.mixins import OrgMixin
+from accounts.models import Agent
 from accounts.selectors import membership_list, organization_inventory
 from reports.freshness import rebuild_backlog
 
@@ -86,5 +87,8 @@ class OrgHomeView(OrgMixin, TemplateView):
             rebuild_backlog=rebuild_backlog(organization=self.organization),
             can_manage_api_keys=self.membership.can("manage_api_keys"),
             chats_bulk_url=self.request.build_absolute_uri(CHATS_BULK_PATH),
+            # An agent-role member's own report page (the agent whose login they are).
+            own_agent=None if self.membership.can("view_reports") else
+            Agent.objects.for_org(self.organization).filter(user=self.request.user).first(),
         )
         return context
