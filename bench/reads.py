@@ -84,7 +84,8 @@ def api_query(metrics: list[str], group_by: str | None) -> str:
     return q + (f"&group_by={group_by}" if group_by else "")
 
 
-def measure(orgs: dict[str, Organization], repeat: int, sets: list[str], groupings: list, raw: bool) -> dict:
+def measure(orgs: dict[str, Organization], repeat: int, sets: list[str], groupings: list, raw: bool,
+            raw_repeat: int) -> dict:
     out: dict = {}
     clients = {}
     for label, org in orgs.items():
@@ -101,7 +102,7 @@ def measure(orgs: dict[str, Organization], repeat: int, sets: list[str], groupin
                                    group_by=group_by)
 
                 result = call()  # warm-up
-                groups = len(next(iter(result["metrics"].values())).get("groups", [])) if group_by else 0
+                groups = len(result.get("groups", []))
                 comp = median_ms(call, repeat)
                 client, url = clients[label], api_query(metrics, group_by)
                 sizes = []
@@ -120,12 +121,14 @@ def measure(orgs: dict[str, Organization], repeat: int, sets: list[str], groupin
                 for label, org in orgs.items():
                     sql, params = raw_reads.statement(org, metrics, group_by, READ_FIRST, READ_LAST)
 
-                    def run(sql=sql, params=params):
+                    rows: list[int] = []
+
+                    def run(sql=sql, params=params, rows=rows):
                         with connection.cursor() as cur:
                             cur.execute(sql, params)
-                            return cur.fetchall()
+                            rows.append(len(cur.fetchall()))
 
-                    out[(group_by, "raw", label)] = {"raw": median_ms(run, repeat, warm=False), "rows": len(run())}
+                    out[(group_by, "raw", label)] = {"raw": median_ms(run, raw_repeat), "rows": rows[-1]}
                     log(f"reads: {group_by} raw {label}: {out[(group_by, 'raw', label)]} load {load()}")
     return out
 
@@ -134,11 +137,11 @@ def fmt_ms(ms: float) -> str:
     return f"{ms:,.0f}" if ms >= 10 else f"{ms:.1f}"
 
 
-def report(out: dict, repeat: int, sets: list[str], groupings: list, loads: list[str], command: str) -> str:
+def report(out: dict, repeat: int, raw_repeat: int, sets: list[str], groupings: list, loads: list[str], command: str) -> str:
     lines = [f"### {dt.datetime.now():%Y-%m-%d %H:%M} — reads: `{command}`", "",
              f"Code: {code_identity()}. Range {READ_FIRST}..{READ_LAST} (365 days), compare on (previous period "
              f"{PREVIOUS_FIRST}..{READ_FIRST - dt.timedelta(days=1)}, populated). Median of {repeat} (after one warm-up "
-             f"for `compute`). Load average at the start / end: {loads[0]} / {loads[-1]}.", ""]
+             f"for `compute`; raw-row statements: median of {raw_repeat}). Load average at the start / end: {loads[0]} / {loads[-1]}.", ""]
     add = lines.append
     add("| group_by | metrics | groups (1M) | compute 1M ms | compute 10k ms | 1M ÷ 10k | API 1M ms | API 10k ms | "
         "API 1M ÷ 10k | API bytes 1M | raw rows 1M ms | raw ÷ compute (1M) |")
@@ -165,6 +168,7 @@ def main() -> None:
     parser.add_argument("--sets", default="overview,full", help="metric sets: overview, full")
     parser.add_argument("--group-by", default=",".join(g or "none" for g in GROUPINGS))
     parser.add_argument("--no-raw", action="store_true", help="skip the raw-row statements")
+    parser.add_argument("--raw-repeat", type=int, default=1, help="timed runs of each raw-row statement (median)")
     parser.add_argument("--ensure-snapshots", action="store_true")
     args = parser.parse_args()
     command = "bench/reads.py " + " ".join(sys.argv[1:])
@@ -175,9 +179,9 @@ def main() -> None:
     groupings = [None if g == "none" else g for g in args.group_by.split(",")]
     sets = args.sets.split(",")
     loads = [load()]
-    out = measure(orgs, args.repeat, sets, groupings, not args.no_raw)
+    out = measure(orgs, args.repeat, sets, groupings, not args.no_raw, args.raw_repeat)
     loads.append(load())
-    print(report(out, args.repeat, sets, groupings, loads, command))
+    print(report(out, args.repeat, args.raw_repeat, sets, groupings, loads, command))
 
 
 if __name__ == "__main__":

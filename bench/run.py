@@ -13,7 +13,9 @@ Phases, each its own process (so a phase's imports, caches and connections do no
 - ``late`` (bench/late.py): 1,000 late chats through the bulk API and a real Celery worker;
 - ``serve`` (bench/serve.py): requests per second under gunicorn -w 2 against trivial views
   (``--pages`` adds report pages);
-- ``ingest`` (bench/ingest.py): bulk ingestion into a populated table against COPY.
+- ``ingest`` (bench/ingest.py): bulk ingestion into a populated table against COPY;
+- ``pages`` (bench/pages.py, not in the default list): report pages cold and warm, 1M vs 10k,
+  with their query counts.
 
 Each phase prints a Markdown section; this script prints them all (stdout) and, with
 ``--write-results``, appends them to bench/RESULTS.md under "## Runs of bench/run.py". Nothing is
@@ -34,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 SECTION = "## Runs of bench/run.py"
-PHASES = ("engine", "reads", "late", "serve", "ingest")
+PHASES = ("engine", "reads", "late", "serve", "ingest")  # and "pages" (bench/pages.py), once report pages exist
 
 
 def phase_commands(args) -> dict[str, list[str]]:
@@ -46,6 +48,7 @@ def phase_commands(args) -> dict[str, list[str]]:
         "late": [py, str(HERE / "late.py"), "--repeat", str(args.repeat), "--org-chats", str(args.chats)],
         "serve": [py, str(HERE / "serve.py"), "--org-chats", str(args.chats), "--duration", str(args.duration),
                   *(["--pages", args.pages] if args.pages is not None else [])],
+        "pages": [py, str(HERE / "pages.py"), "--repeat", str(args.repeat), *chats],
         "ingest": [py, str(HERE / "ingest.py"), "--chats", str(args.ingest_chats), "--existing", str(args.existing)],
     }
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import os
 import re
 import shutil
@@ -63,14 +64,19 @@ class Gunicorn:
             [str(gunicorn), "helpdesk_metrics.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
              "--timeout", "120"], cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 60
-        while True:
+        while True:  # until a worker answers (the port listens before the workers have booted)
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/bench/trivial.json")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+                conn.close()
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"gunicorn did not start; see {self.log.name}") from None
-                time.sleep(0.2)
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start; see {self.log.name}")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -80,7 +86,7 @@ class Gunicorn:
 
 
 def wrk(url: str, headers: dict[str, str], duration: float, connections: int) -> dict:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "60s"]
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "60s"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -112,7 +118,7 @@ def session_cookie(org: Organization) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
@@ -141,7 +147,7 @@ def main() -> None:
         cookie = {"Cookie": session_cookie(org)}
         urls["trivial page (Django template, signed in)"] = (f"/bench/trivial-page/{org.slug}/", cookie)
         for p in page_paths:
-            urls[f"page /o/…/reports/{p}"] = (f"/o/{org.slug}/reports/{p}", cookie)
+            urls[f"page /o/…/reports/{p}"] = (f"/o/{org.slug}/reports/{p}?{span}", cookie)
     loads = [load()]
     server = Gunicorn(args.workers)
     results: dict[str, list[dict]] = {name: [] for name in urls}
