@@ -98,3 +98,13 @@ def test_the_settings_navigation_links_every_section(role, org, member_factory):
     for name in ("settings_profile", "settings_members", "settings_teams", "settings_agents", "settings_tags",
                  "api_key_list", "settings_audit"):
         assert f'href="{reverse(name, kwargs={"org_slug": org.slug})}"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role,shown", [(Role.OWNER, True), (Role.ADMIN, True), (Role.MANAGER, False),
+                                        (Role.VIEWER, False), (Role.AGENT, False)])
+def test_the_header_links_settings_for_owners_and_admins_only(role, shown, org, member_factory):
+    client = client_for(member_factory(org, role=role))
+    settings_home = reverse("settings_home", kwargs={"org_slug": org.slug})
+    page = client.get(reverse("org_home", kwargs={"org_slug": org.slug})).content.decode()
+    assert (f'href="{settings_home}"' in page) is shown
