@@ -57,7 +57,7 @@ from bench import engine_data as data  # noqa: E402
 from bench import engine_floor as floor  # noqa: E402
 from bench.common import load  # noqa: E402
 from chats.models import Chat  # noqa: E402
-from reports import builders  # noqa: E402
+from reports import builders, histogram  # noqa: E402
 from reports.builders import GRAINS, local_midnight  # noqa: E402
 from reports.freshness import mark_chats_dirty  # noqa: E402
 from reports.metrics import compute  # noqa: E402
@@ -220,7 +220,10 @@ def run_floor(org: Organization, first: dt.date, last: dt.date) -> tuple[dict[st
                     continue  # not the org grain
                 day = org_grain[row[0]]
                 for col, value in zip(cols, row, strict=True):
-                    if col == "hists":
+                    if col.endswith("_hist"):  # packed storage
+                        if value:
+                            day[col] = histogram.unpack(value)
+                    elif col == "hists":
                         hists = json.loads(value) if isinstance(value, str) else value
                         for metric, hist in (hists or {}).items():
                             day[f"{metric}_hist"] = hist

@@ -18,10 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reports import histogram
 from reports.builders import pg_json_object_agg
 from reports.builders.calendar import STEP_SECONDS, step_labels
 from reports.builders.pipeline import chunks
 from reports.histogram import bucket_key_sql, bucket_sql
+
+# The engine's histogram storage: packed bigint[] (bucket << COUNT_BITS | count) since the read
+# path of issue 15, JSON objects before; the floor builds the same form.
+PACKED = hasattr(histogram, "COUNT_BITS")
+COUNT_BITS = getattr(histogram, "COUNT_BITS", 32)
 
 CALENDAR_TABLE = "bench_floor_calendar"
 
@@ -48,6 +54,22 @@ def _cal(ts: str) -> str:
     return f"JOIN {CALENDAR_TABLE} cal ON cal.step = floor(date_part('epoch', {ts}) / {STEP_SECONDS})::bigint"
 
 
+def _hist_groups(counts: str, out: str, keys: str, durations: dict) -> list[str]:
+    """CTEs folding (keys, metric, bucket, n) rows of `counts` into one histogram per group and
+    metric, in the snapshot's storage form: packed bigint[] columns (``<metric>_hist``) where
+    the engine stores them so, else one JSON object of ``{metric: {bucket: n}}`` (``hists``)."""
+    if PACKED:
+        cols = ", ".join(f"array_agg((bk::bigint << {COUNT_BITS}) | n ORDER BY bk) FILTER (WHERE metric = '{m}') AS {m}_hist"
+                         for m in durations)
+        return [f"{out} AS (SELECT {keys}, {cols} FROM {counts} GROUP BY {keys})"]
+    return [f"{out}m AS (SELECT {keys}, metric, {HIST} AS h FROM {counts} GROUP BY {keys}, metric)",
+            f"{out} AS (SELECT {keys}, jsonb_object_agg(metric, h) AS hists FROM {out}m GROUP BY {keys})"]
+
+
+def _hist_cols(alias: str, durations: dict) -> str:
+    return ", ".join(f"{alias}.{m}_hist" for m in durations) if PACKED else f"{alias}.hists"
+
+
 def _statement(rows_sql: str, counts: dict, sums: dict, durations: dict, dims: tuple[str, ...], tag_rows: str) -> str:
     """counts: name -> condition; sums: name -> value; durations: name -> seconds (NULL: none).
     dims: the grouping columns the source has (besides day); tag_rows: SELECT of r joined to its
@@ -67,15 +89,14 @@ def _statement(rows_sql: str, counts: dict, sums: dict, durations: dict, dims: t
         f"hc AS (SELECT {keys}, m.metric, {bucket_sql('m.v')} AS bk, COUNT(*) AS n "
         f"FROM r CROSS JOIN LATERAL (VALUES {values}) AS m(metric, v) WHERE m.v IS NOT NULL "
         f"GROUP BY GROUPING SETS ({', '.join(['(day, metric, bk)'] + [f'(day, {d}, metric, bk)' for d in dims])}))",
-        f"hm AS (SELECT g, day, {gcols}, metric, {HIST} AS h FROM hc GROUP BY g, day, {gcols}, metric)",
-        f"hj AS (SELECT g, day, {gcols}, jsonb_object_agg(metric, h) AS hists FROM hm GROUP BY g, day, {gcols})",
+        *_hist_groups("hc", "hj", f"g, day, {gcols}", durations),
     ] if durations else []
     if not durations:
         select = "SELECT a.*, NULL::bigint AS tag_dim, NULL::jsonb AS hists FROM a"
     else:
         # NULL-safe join on the group key (dimension columns are NULL outside their grouping set).
         on = " AND ".join(["hj.g = a.g", "hj.day = a.day"] + [f"hj.{d} IS NOT DISTINCT FROM a.{d}" for d in dims])
-        select = f"SELECT a.*, NULL::bigint AS tag_dim, hj.hists FROM a LEFT JOIN hj ON {on}"
+        select = f"SELECT a.*, NULL::bigint AS tag_dim, {_hist_cols('hj', durations)} FROM a LEFT JOIN hj ON {on}"
     if tag_rows:
         ctes.append(f"rt AS ({tag_rows})")
         nulls = ", ".join(f"NULL::{DIM_TYPES[d]} AS {d}" for d in dims)
@@ -86,10 +107,9 @@ def _statement(rows_sql: str, counts: dict, sums: dict, durations: dict, dims: t
                 f"tc AS (SELECT day, tag_dim, m.metric, {bucket_sql('m.v')} AS bk, COUNT(*) AS n "
                 f"FROM rt CROSS JOIN LATERAL (VALUES {values}) AS m(metric, v) WHERE m.v IS NOT NULL "
                 "GROUP BY day, tag_dim, metric, bk)",
-                f"tm AS (SELECT day, tag_dim, metric, {HIST} AS h FROM tc GROUP BY day, tag_dim, metric)",
-                "tj AS (SELECT day, tag_dim, jsonb_object_agg(metric, h) AS hists FROM tm GROUP BY day, tag_dim)",
+                *_hist_groups("tc", "tj", "day, tag_dim", durations),
             ]
-            select += " UNION ALL SELECT ta.*, tj.hists FROM ta LEFT JOIN tj USING (day, tag_dim)"
+            select += f" UNION ALL SELECT ta.*, {_hist_cols('tj', durations)} FROM ta LEFT JOIN tj USING (day, tag_dim)"
         else:
             select += " UNION ALL SELECT ta.*, NULL::jsonb FROM ta"
     return f"WITH {', '.join(ctes)} {select}"

@@ -83,7 +83,7 @@ class Worker:
         self.process = subprocess.Popen(
             [str(celery), "-A", "helpdesk_metrics", "worker", "-c", "1", "-P", "prefork", "-l", "info",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env={**os.environ, "DEBUG": "0"}, stdout=self.log, stderr=self.log)
+            cwd=ROOT, env={**os.environ, "DEBUG": "0", "PYTHONPATH": str(ROOT)}, stdout=self.log, stderr=self.log)
 
     def stop(self) -> None:
         self.process.terminate()
