@@ -486,6 +486,13 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
     previous = results.get(("previous", TIME)) if view.compare else None
     previous_groups = previous["groups"] if previous else []
 
+    agent_urls = {}
+    if by == "agent" and table.link_rows == "agent":
+        from django.urls import reverse
+
+        keys = [g["key"] for g in result["groups"]]
+        agent_urls = {a.external_id: reverse("report_agent", kwargs={"org_slug": organization.slug, "agent_id": a.pk})
+                      for a in Agent.objects.for_org(organization).filter(external_id__in=keys)}
     tags = {}
     if by == "tag":
         tags = {t.name: t for t in Tag.objects.for_org(organization).filter(name__in=[g["key"] for g in result["groups"]])}
@@ -511,6 +518,8 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
                 cell.previous_display = display(cell.previous, fig.value_unit)
         if by == "tag" and group["key"] in tags and tags[group["key"]].high_priority:
             row.badge = _("high priority")
+        if group["key"] in agent_urls:
+            row.url = f"{agent_urls[group['key']]}?{query.querystring(agent=None)}"
         if urls is not None and table.link_rows == "filter" and by in ("team", "agent", "channel", "tag"):
             row.url = urls(query.querystring(**{by: group["key"]}))
         view.rows.append(row)
