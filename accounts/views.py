@@ -59,13 +59,23 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         memberships = list(membership_list(user=request.user))
         if "choose" not in request.GET:
-            slugs = {m.organization.slug for m in memberships}
             last = request.session.get("last_org")
-            if last in slugs:
-                return redirect("org_home", org_slug=last)
-            if len(memberships) == 1:
-                return redirect("org_home", org_slug=memberships[0].organization.slug)
+            target = next((m for m in memberships if m.organization.slug == last), None)
+            if target is None and len(memberships) == 1:
+                target = memberships[0]
+            if target is not None:
+                return redirect(self.landing(target), org_slug=target.organization.slug)
         return self.render_to_response(self.get_context_data(memberships=memberships))
+
+    @staticmethod
+    def landing(membership) -> str:
+        """Members who view reports land on the overview once there are figures to show
+        (``make demo``); everyone else, and an organization without data, on its home page."""
+        from reports.models import DaySnapshot
+
+        if membership.can("view_reports") and DaySnapshot.objects.for_org(membership.organization).exists():
+            return "report_overview"
+        return "org_home"
 
 
 class OrgHomeView(OrgMixin, TemplateView):

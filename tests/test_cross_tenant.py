@@ -31,10 +31,20 @@ SAMPLE_KWARGS: dict[str, object] = {
     "team_id": lambda organization: TeamFactory(organization=organization).pk,
     "agent_id": lambda organization: AgentFactory(organization=organization).pk,
     "tag_id": lambda organization: TagFactory(organization=organization).pk,
+    # Report schedules.
+    "schedule_id": lambda organization: _schedule(organization).pk,
     # Drill-down timelines.
     "chat_id": lambda organization: ChatFactory(organization=organization).pk,
     "ticket_id": lambda organization: TicketFactory(organization=organization).pk,
 }
+
+
+def _schedule(organization):
+    from schedules.services import ScheduleData, schedule_create
+
+    member = MembershipFactory(organization=organization, role=Role.MANAGER)
+    return schedule_create(organization=organization, data=ScheduleData(name="Weekly", member_recipients=[member]),
+                           created_by=None)
 
 
 def _invitation(organization):

@@ -312,3 +312,13 @@ def test_membership_in_two_organizations_shows_each_only_under_its_slug(org, oth
     client = client_for(user)
     assert client.get(url("report_overview", org), WEEK_QUERY).status_code == 200
     assert client.get(url("report_overview", other_org), WEEK_QUERY).status_code == 404
+
+
+def test_a_report_member_lands_on_the_overview_once_there_is_data(org, week, member_factory, client):
+    client.force_login(member_factory(org, role=Role.MANAGER))
+    assert client.get(reverse("home"))["Location"] == url("report_overview", org)
+
+
+def test_an_agent_member_still_lands_on_their_home(org, week, member_factory, client):
+    client.force_login(member_factory(org, role=Role.AGENT))
+    assert client.get(reverse("home"))["Location"] == url("org_home", org)
