@@ -10,7 +10,7 @@ same run as the measured endpoints (bench/serve.py):
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import engines
 from django.urls import include, path
 from rest_framework.response import Response
@@ -37,7 +37,7 @@ class TrivialApi(OrgAPIView):
 def trivial_page(request, slug):
     if not Membership.unscoped.filter(organization__slug=slug, user=request.user).exists():
         raise Http404
-    return PAGE.render({"slug": slug, "user": request.user}, request)
+    return HttpResponse(PAGE.render({"slug": slug, "user": request.user}, request))
 
 
 urlpatterns = [
