@@ -78,6 +78,7 @@ class SmtpHandler:
         self.hold: str | None = None
         self.hold_seconds = 30.0
         self.held = threading.Event()
+        self.delay = 0.0  # seconds before each final answer (to make concurrent senders overlap)
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd hook
@@ -93,6 +94,8 @@ class SmtpHandler:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.hold and self.hold in envelope.rcpt_tos:
             self.held.set()
             await asyncio.sleep(self.hold_seconds)
