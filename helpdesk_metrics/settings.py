@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: report controls swap the report region only
 ]
 
 ROOT_URLCONF = "helpdesk_metrics.urls"
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.organizations",
+                "reports.pages.context_processors.report_navigation",
                 "schedules.context_processors.schedule_navigation",
             ],
         },
