@@ -106,13 +106,13 @@ def test_the_embedded_default_serves_the_demo_and_a_manager_logs_in(embedded_env
         form = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": token, "username": DEMO_EMAIL, "password": password, "next": ""}
         ).encode()
-        # urllib follows the redirects: login -> / -> /o/acme/.
+        # urllib follows the redirects: login -> / -> the overview (the demo organization has figures).
         with browser.open(urllib.request.Request(login_url, data=form, headers={"Referer": login_url}), timeout=30) as response:
             home = response.read().decode()
             assert response.status == 200
-            assert response.url == f"{base}/o/{DEMO_ORG_SLUG}/"
-        assert f"<h1>{org_name} " in home
-        assert "Data in this organization" in home
+            assert response.url == f"{base}/o/{DEMO_ORG_SLUG}/reports/"
+        assert f"<title>Overview · {org_name} · " in home
+        assert "<h1>Overview" in home
 
         # The API on SQLite: bad input is a 400 naming the field; a good batch lands and its
         # eager rebuild runs in the request.
