@@ -1,5 +1,5 @@
 """The report navigation in the base template: every declared page, for members who may view
-reports; the API-key page for those who manage keys."""
+reports. (The API-key page is a section of Settings, linked from the header's Settings link.)"""
 
 from django.urls import reverse
 
@@ -17,8 +17,4 @@ def report_navigation(request):
             url = reverse(page.url_name, kwargs={"org_slug": organization.slug})
             current = request.path == url or (page.id == "agents" and request.path.startswith(url))
             links.append({"id": page.id, "label": page.nav_label or page.title, "url": url, "current": current})
-    return {
-        "report_nav": links,
-        "api_keys_url": reverse("api_key_list", kwargs={"org_slug": organization.slug})
-        if membership.can("manage_api_keys") else None,
-    }
+    return {"report_nav": links}
