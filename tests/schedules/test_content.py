@@ -1,6 +1,7 @@
 """The e-mail's figures are the report pages' figures: the agent performance report and the
 leaderboard rendered from their declarations through compute(), on the hand-worked week."""
 
+import datetime as dt
 from email import message_from_bytes, policy
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from reports.metrics import compute
+from reports.snapshots import snapshots_rebuild
 from schedules import content as contents
 from schedules.models import DeliveryKind, DeliveryStatus, ReportDelivery, Scope
 from schedules.periods import Period
@@ -135,3 +137,31 @@ def test_a_team_schedule_lists_only_the_teams_agents(org, week, make_schedule, m
     assert "Bo\n" in message.body and "Aino" not in message.body
     # Tier 2's totals (Bo: c3 answered, c4 missed): 2 chats, 1 missed.
     assert "Chats opened: 2" in message.body and "Missed chats: 1" in message.body
+
+
+def test_notable_changes_are_called_out_in_words(org, week, make_schedule, manager, dispatch):
+    # The week before the hand-worked one: three answered chats, each FRT 40 s (avg 40 s), none missed.
+    from tests.reports.dataset import answered_chat, local
+
+    previous_monday = MONDAY - dt.timedelta(days=7)
+    for agent, day, hour in ((week["a1"], previous_monday, 10), (week["a2"], previous_monday, 14),
+                             (week["a1"], previous_monday + dt.timedelta(days=1), 10)):
+        answered_chat(org, agent, local(day, hour), wait=20, frt=40, duration=600, wrap=60, outcome="resolved")
+    org.min_sample_size = 1
+    org.save()
+    snapshots_rebuild(organization=org, first=previous_monday, last=WEEK_END)
+    make_schedule(members=[manager])
+    dispatch()
+    (message,) = sent_to(manager.email)
+    notes = message.body.split("Notable changes\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    # By hand, the changes of at least 20%, largest first: pickup (wait) 20 s each -> (20 + 40 + 60) / 3 = 40 s;
+    # FCR 3 of 3 -> 1 of 3 (c1 has a repeat contact, c2 was escalated); chats 3 -> 5; FRT 40 s -> 50 s.
+    # Unchanged figures (chat time 10 min, handling time 11 min) and figures with nothing to compare
+    # (missed 0 -> 2) are not called out.
+    assert notes == [
+        "- Chat pickup time (average) up 100.0% on last week (20 sec → 40 sec)",
+        "- First contact resolution down 66.7% on last week (100.0% → 33.3%)",
+        "- Chats opened up 66.7% on last week (3 → 5)",
+        "- First response time (average) up 25.0% on last week (40 sec → 50 sec)",
+    ]
+    assert "First response time (average) up 25.0% on last week" in html_part(message)
