@@ -4,9 +4,10 @@
 for the range totals (cards, details, heatmap) and its previous period, one per time grouping
 (and its previous period) for the trend tables, one per dimension the page's tables are grouped
 by, and for the agent page one grouped by agent for the team medians. Every number it returns
-comes from those results; the renderer only picks, formats and orders them (the one statistic
-of its own is the median of the figures of the agents listed, the "team median" METRICS.md asks
-for beside each agent figure).
+comes from those results; the renderer only picks, formats and orders them. Its one statistic
+of its own is the team median of METRICS.md's agent performance report (:func:`team_median`,
+the one function the agent page, the leaderboard's median row, their exports and the e-mails
+use).
 
 The result (RenderedPage) holds cards (value, previous, change, good/bad, low sample, n,
 formula, drill-down URL) and tables (columns with their stable id and translated header; rows of
@@ -24,7 +25,7 @@ from babel import dates as babel_dates
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.models import Agent, Team
 from chats.models import Channel, Tag
@@ -52,9 +53,15 @@ MIXED_FILTER = gettext_noop("“{title}” counts one row per {by}; it cannot be
                 "because figures are counted for one dimension at a time. Remove the filter to see it.")
 HOUR_WITH_FILTER = gettext_noop("Grouping by hour cannot be combined with a filter (hourly figures are kept for the whole "
                     "organization only). Group by day, or remove the filter.")
-HEATMAP_WITH_FILTER = gettext_noop("The heatmap counts the whole organization: hourly figures are not kept per {filter}. "
-                       "Remove the filter to see it.")
+HEATMAP_WITH_FILTER = gettext_noop("The heatmap cannot be filtered by {filter}: its hour-by-weekday figures are kept for "
+                                    "the whole organization only (hourly figures are not kept per {filter}), so a "
+                                    "filtered heatmap would show other {filter_plural}' chats. Remove the filter to see "
+                                    "the whole organization's heatmap.")
 COMMENTS_FILTERS = ("agent", "team")
+
+
+def dimension_plural(dimension: str) -> str:
+    return {"team": _("teams"), "agent": _("agents"), "channel": _("channels"), "tag": _("tags")}.get(dimension, dimension)
 
 
 def dimension_name(dimension: str) -> str:
@@ -103,8 +110,17 @@ class ChartView:
     labels: list[str]
     datasets: list[dict]
 
+    @property
+    def axis_title(self) -> str:
+        """The value axis' unit (the figures' own, formatted, are in the tooltips and the table)."""
+        unit = self.datasets[0]["unit"] if self.datasets else None
+        return {"seconds": _("Seconds"), "percent": _("Percent"), "count": _("Number"), "score": _("Score"),
+                "per_hour": _("Per hour")}.get(unit, "")
+
     def as_json(self) -> dict:
-        return {"id": self.id, "title": self.title, "kind": self.kind, "labels": self.labels, "datasets": self.datasets}
+        return {"id": self.id, "title": self.title, "kind": self.kind, "labels": self.labels, "datasets": self.datasets,
+                "axis_title": self.axis_title,
+                "axis_max": 100 if self.datasets and self.datasets[0]["unit"] == "percent" else None}
 
 
 @dataclass
@@ -125,6 +141,16 @@ class TableView:
     exportable: bool = True
     export_urls: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    @property
+    def shows_empty(self) -> bool:
+        """The page says ``empty_text`` instead of the table (no rows, or every part 0)."""
+        return bool(self.empty_text) and (not self.rows or bool(self.extra.get("all_zero")))
+
+    @property
+    def has_low_sample(self) -> bool:
+        """Whether a cell carries the low-sample mark (the table then explains it)."""
+        return any(c.low_sample for r in self.rows for c in r.cells)
 
     def export(self) -> tuple[list[Column], list[list]]:
         """Columns (stable id, header) and rows of raw values, as the page shows them: the key
@@ -389,7 +415,7 @@ def render_page(
         elif isinstance(s, Detail):
             out.sections.append(_detail(organization, s, totals, drill_query))
         elif isinstance(s, Heatmap):
-            out.sections.append(_heatmap(organization, s, totals, filters))
+            out.sections.append(_heatmap(organization, s, totals, filters, query, urls))
         elif isinstance(s, Breaches):
             out.sections.append(_breaches(organization, s, query, filters, params, urls))
         elif isinstance(s, Comments):
@@ -410,7 +436,7 @@ def _card(organization, fig: Figure, metrics: dict, previous: dict | None, drill
     card = CardView(
         id=fig.id, metric=fig.metric, field=fig.field, label=fig.header, unit=unit, value=value,
         display=display(value, unit), n=n, n_display=formatting.number(n) if n is not None else formatting.EMPTY,
-        low_sample=bool(result.get("low_sample")), formula=fig.formula,
+        low_sample=value is not None and bool(result.get("low_sample")), formula=fig.formula,
     )
     if fig.field == "value" and result.get("ci95"):
         low, high = result["ci95"]
@@ -430,13 +456,36 @@ def _card(organization, fig: Figure, metrics: dict, previous: dict | None, drill
     return card
 
 
-def median_of(values) -> float | None:
-    present = [v for v in values if isinstance(v, int | float)]
-    return statistics.median(present) if present else None
+def team_median(values) -> float | None:
+    """The team median of one figure (METRICS.md, agent performance report: "the team median
+    beside each figure"): the median of the figure's per-agent values, as compute() gives them
+    grouped by agent, over the agents compared, i.e. the agent's team on the agent page and the
+    agents listed on the leaderboard.
+
+    - An agent whose figure is null (an empty denominator, METRICS.md rule 5: e.g. no answered
+      chat for a first response time) is left out; it is not a 0. Agents compute() does not list
+      (nothing in the range) are not counted either.
+    - With an even number of values it is the mean of the two middle ones.
+    - It is taken over the raw values and rounded only when shown, by the figure's unit, like
+      every other number (so the page, the CSV/XLSX export and the e-mail agree).
+    - No value at all: None (shown as "—")."""
+    present = sorted(v for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+    if not present:
+        return None
+    return statistics.median(present)
+
+
+def team_median_label(n: int, team: str | None = None) -> str:
+    """Who a median is taken over: "Median of team Tier 1 (3 agents)", "Median of 4 agents"."""
+    if team is not None:
+        return ngettext("Median of team {team} ({n} agent)", "Median of team {team} ({n} agents)", n).format(
+            team=team, n=formatting.number(n))
+    return ngettext("Median of {n} agent", "Median of {n} agents", n).format(n=formatting.number(n))
 
 
 def _team_medians(organization, agent: Agent | None, grouped: dict | None, cards) -> tuple[str, dict] | None:
-    """(label, {figure id: median}) over the agents of ``agent``'s team (every agent when it has none)."""
+    """(label, {figure id: team median}) over the agents of ``agent``'s team that compute() lists
+    for the range (every agent of the organization when ``agent`` has no team)."""
     if agent is None or grouped is None:
         return None
     groups = grouped.get("groups", [])
@@ -444,10 +493,10 @@ def _team_medians(organization, agent: Agent | None, grouped: dict | None, cards
         team = Team.objects.for_org(organization).filter(pk=agent.team_id).first()
         keys = {a.external_id or a.name for a in Agent.objects.for_org(organization).filter(team_id=agent.team_id)}
         groups = [g for g in groups if g["key"] in keys]
-        label = _("Median of team {team} ({n} agents)").format(team=team.name if team else "", n=len(groups))
+        label = team_median_label(len(groups), team.name if team else "")
     else:
-        label = _("Median of all {n} agents").format(n=len(groups))
-    return label, {fig.id: median_of(lookup(g["metrics"].get(fig.metric), fig.field) for g in groups) for fig in cards}
+        label = team_median_label(len(groups))
+    return label, {fig.id: team_median(lookup(g["metrics"].get(fig.metric), fig.field) for g in groups) for fig in cards}
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -458,7 +507,9 @@ def _sort_param(table: Table) -> str:
 
 def _figure_cell(organization, fig: Figure, result: dict | None, drill_query: dict) -> Cell:
     value = lookup(result or {}, fig.field)
-    cell = Cell(value=value, display=display(value, fig.value_unit), low_sample=bool((result or {}).get("low_sample")))
+    # A missing value ("—") is not a low-sample one: nothing to read with care.
+    cell = Cell(value=value, display=display(value, fig.value_unit),
+                low_sample=value is not None and bool((result or {}).get("low_sample")))
     if fig.drills_down and value:
         cell.url = drilldown_url(organization=organization, metric_id=fig.metric, query=drill_query, figure=fig.field)
     return cell
@@ -528,8 +579,8 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
         view.extra["previous_range"] = formatting.date_range(query.previous.first, query.previous.last)
     _sort(view, table, params, query, urls)
     if table.median and view.rows:
-        medians = [median_of(r.cells[i].value for r in view.rows) for i in range(len(view.columns))]
-        label = _("Median of {n} agents").format(n=len(view.rows))
+        medians = [team_median(r.cells[i].value for r in view.rows) for i in range(len(view.columns))]
+        label = team_median_label(len(view.rows))
         view.footer.append(RowView(keys=[Cell("median", _("Median")), Cell(label, label)],
                                    cells=[Cell(m, display(m, c.unit)) for m, c in zip(medians, view.columns, strict=True)]))
     view.charts = [_chart(chart, table, view) for chart in table.charts] if table.chart_open else []
@@ -601,7 +652,7 @@ def _metric_rows(organization, section: MetricRows, totals: dict | None, drill_q
         cells = []
         for field_name, _header, field_unit in section.fields:
             value = lookup(result, field_name)
-            cell = Cell(value, display(value, field_unit or unit), low_sample=bool(result.get("low_sample")))
+            cell = Cell(value, display(value, field_unit or unit), low_sample=value is not None and bool(result.get("low_sample")))
             if value and (field_unit or unit) in ("count", "seconds"):
                 cell.url = drilldown_url(organization=organization, metric_id=mid, query=drill_query, figure=field_name)
             cells.append(cell)
@@ -636,7 +687,14 @@ def _detail(organization, section: Detail, totals: dict | None, drill_query: dic
                                          figure=figure)
             cells.append(cell)
         view.rows.append(RowView(keys=[Cell(key, key), Cell(str(label), str(label))], cells=cells))
+    if view.rows and all(not c.value for r in view.rows for c in r.cells):
+        # Every part 0 (e.g. no answers on this scale): say so instead of an empty chart; the
+        # export still lists the zeros.
+        view.extra["all_zero"] = True
+        view.empty_text = _("Nothing counted in this range.")
+        return view
     if section.chart and view.columns:
+        view.extra["layout"] = "beside"  # the chart with its table beside it, both shown
         column = view.columns[0]
         view.charts = [ChartView(id=f"chart-{section.id}", title=str(section.title), kind="bar",
                                  labels=[r.keys[1].display for r in view.rows],
@@ -646,7 +704,7 @@ def _detail(organization, section: Detail, totals: dict | None, drill_query: dic
     return view
 
 
-def _heatmap(organization, section: Heatmap, totals: dict | None, filters) -> TableView:
+def _heatmap(organization, section: Heatmap, totals: dict | None, filters, query: ReportQuery, urls=None) -> TableView:
     view = TableView(id=section.id, title=str(section.title), kind="heatmap")
     view.key_columns = [ColumnView("weekday", _("Weekday (0 = Monday)"), numeric=False),
                         ColumnView("weekday_name", _("Weekday"), numeric=False),
@@ -655,7 +713,11 @@ def _heatmap(organization, section: Heatmap, totals: dict | None, filters) -> Ta
                     ColumnView("traffic_heatmap.tickets", _("Tickets"), "count", 0)]
     dim = _filter_dimension(filters)
     if dim:
-        view.error = _(HEATMAP_WITH_FILTER).format(filter=dimension_name(dim))
+        # compute() reads traffic_heatmap from the hour grain, which has no dimension (breakdowns=()).
+        view.error = _(HEATMAP_WITH_FILTER).format(filter=dimension_name(dim), filter_plural=dimension_plural(dim))
+        view.exportable = False
+        if urls is not None:
+            view.extra["unfiltered_url"] = urls(query.querystring(**{dim: None}))
         return view
     if totals is None:
         view.error = _("This table could not be computed.")

@@ -34,7 +34,11 @@
             legend: { display: datasets.length > 1, labels: { boxWidth: 12 } },
             tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${ctx.dataset.display[ctx.dataIndex] ?? "—"}` } },
           },
-          scales: { x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 10 } }, y: { beginAtZero: true } },
+          scales: {
+            x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 10 } },
+            y: { beginAtZero: true, suggestedMax: spec.axis_max ?? undefined, ticks: { precision: 0 },
+                 title: { display: Boolean(spec.axis_title), text: spec.axis_title } },
+          },
         },
       });
       charts.set(canvas.dataset.chart, chart);

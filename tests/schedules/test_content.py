@@ -97,7 +97,7 @@ def test_a_personal_report_contains_only_that_agent(org, week, make_schedule, ma
     # Aino's own figures: 2 chats, FRT (30 + 50) / 2 = 40 s; her team (Tier 1) has only her.
     assert "Chats opened: 2" in aino.body
     assert "First response time (average): 40 s" in aino.body
-    assert "Median of team Tier 1 (1 agents)" in aino.body
+    assert "Median of team Tier 1 (1 agent)" in aino.body
     assert ReportDelivery.objects.for_org(org).get(recipient="aino@example.test").kind == DeliveryKind.PERSONAL
 
 

@@ -204,7 +204,7 @@ def test_agent_page_figures_beside_the_team_median(org, week, manager_client):
     assert page.cards["first_response_time.avg"]["value"] == "40 sec"
     # Aino is alone in Tier 1: the team median is her own figure.
     assert page.cards["first_response_time.avg"]["median"] == "Team median: 40 sec"
-    assert "Median of team Tier 1 (1 agents)" in response.content.decode()
+    assert "Median of team Tier 1 (1 agent)" in response.content.decode()
 
 
 # --- messages instead of errors ---------------------------------------------------------------
