@@ -65,8 +65,21 @@ from reports.models import DaySnapshot, DirtyDay  # noqa: E402
 from reports.snapshots import dirty_days_rebuild, snapshots_rebuild  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
-# The builder measured: it changes often, so the figures name its exact text.
-BUILDER_SHA = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(Path(builders.__file__).parent.rglob("*.py")))).hexdigest()[:12]
+# The builder measured: it changes often, so the figures name its exact text: every file of the
+# reports/builders package (path and content, so a moved or renamed part changes it too) and the
+# modules a rebuild writes through (roll-ups, histogram storage, the snapshot service).
+BUILDER_FILES = sorted(Path(builders.__file__).parent.rglob("*.py")) + [
+    ROOT / "reports" / name for name in ("rollups.py", "histogram.py", "snapshots.py", "components.py")]
+
+
+def fingerprint(paths: list[Path]) -> str:
+    digest = hashlib.sha1()
+    for path in paths:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+BUILDER_SHA = fingerprint(BUILDER_FILES)
 BUILDER_COMMIT = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h"], capture_output=True, text=True).stdout.strip()
 SECTION = "## Metric engine"
 LAST_DAY = data.FIRST_DAY + dt.timedelta(days=data.DAYS - 1)
@@ -384,7 +397,8 @@ def report(figures: dict, command: str) -> str:
              f"pure-Python loop, timed {len(cpu)} times through the run): {min(cpu):.0f}–{max(cpu):.0f} ms.", ""]
     add = lines.append
     gen = figures["generation"]
-    add(f"Builder: reports/builders/ sha1 {BUILDER_SHA} at commit {BUILDER_COMMIT}.")
+    add(f"Builder: sha1 {BUILDER_SHA} of reports/builders/ ({len(BUILDER_FILES) - 4} files), rollups.py, histogram.py, "
+        f"snapshots.py and components.py, at commit {BUILDER_COMMIT}.")
     add(f"Data: {figures['reused']} organizations reused (`--reuse`); generation of the others (set-based SQL, "
         "seconds): " + (", ".join(f"{k} {v:.1f}" for k, v in gen.items()) or "none")
         + f"; deleting stale benchmark data {figures['delete_s']:.1f}.")

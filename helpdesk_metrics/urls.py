@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from accounts.api import http as api_http
+from accounts.api.schema_view import CachedSchemaView
 
 handler500 = "accounts.api.http.server_error"
 
@@ -23,7 +24,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/schedules/", include("schedules.urls")),
     path("unsubscribe/", include("schedules.unsubscribe_urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", CachedSchemaView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/docs/swagger/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs_swagger"),
     re_path(r"^api/", api_http.not_found),  # any other /api/ URL: a JSON 404 in the error shape

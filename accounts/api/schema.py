@@ -2,7 +2,8 @@
 
 ``AutoSchema`` (``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``) adds the error responses an
 operation can give, each pointing at the reusable ``Error`` component with an example, so no
-endpoint has to list them by hand.
+endpoint has to list them by hand. ``/api/schema/`` itself is served by
+accounts.api.schema_view (generated once per process).
 """
 
 from __future__ import annotations
