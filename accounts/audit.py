@@ -23,6 +23,8 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "teams": (AuditKind.TEAM_CREATED, AuditKind.TEAM_UPDATED, AuditKind.AGENT_UPDATED),
     "tags": (AuditKind.TAG_CREATED, AuditKind.TAG_UPDATED, AuditKind.TAG_MERGED),
     "api_keys": (AuditKind.API_KEY_CREATED, AuditKind.API_KEY_REVOKED),
+    "sla": (AuditKind.SLA_TARGET_CREATED, AuditKind.SLA_TARGET_UPDATED, AuditKind.SLA_TARGET_DELETED,
+            AuditKind.BUSINESS_HOURS_UPDATED),
 }
 
 

@@ -358,6 +358,10 @@ class AuditKind(models.TextChoices):
     TAG_MERGED = "tag.merged", _("Tag merged")
     API_KEY_CREATED = "api_key.created", _("API key created")
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    SLA_TARGET_CREATED = "sla_target.created", _("SLA target created")
+    SLA_TARGET_UPDATED = "sla_target.updated", _("SLA target changed")
+    SLA_TARGET_DELETED = "sla_target.deleted", _("SLA target deleted")
+    BUSINESS_HOURS_UPDATED = "business_hours.updated", _("Business hours changed")
 
 
 class AuditLogEntry(OrgScopedModel):

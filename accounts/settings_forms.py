@@ -23,6 +23,7 @@ KIND_GROUP_LABELS = {
     "teams": _("Teams and agents"),
     "tags": _("Tags"),
     "api_keys": _("API keys"),
+    "sla": _("SLA targets and business hours"),
 }
 
 

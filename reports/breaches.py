@@ -8,6 +8,9 @@ the chats or tickets that breached, by the snapshot builder's own rules (reports
 - the same target: the builder's CASE (``reports.sla.target_case_sql`` over ``targets_for``),
   so the most specific (channel, priority) target wins and the defaults apply when the
   organization set none;
+- the same clock: where the winning target counts business hours, the value is the business
+  seconds between the two timestamps (``reports.business_hours.business_seconds_sql``, the
+  builder's expression; calendar seconds while the organization has no schedule);
 - the same day placement: chats by ``requested_at``, ticket first response by ``created_at``,
   ticket resolution by ``resolved_at``, within the UTC bounds of the local days
   (``reports.builders.local_midnight``, DST-correct);
@@ -33,6 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization
 from chats.models import Chat, Priority, Ticket
 from reports.builders import Dialect, local_midnight
+from reports.business_hours import business_seconds_sql, ensure_materialised
 from reports.metrics.operations import SLA_MEASURES
 from reports.metrics.service import (
     UNKNOWN_FILTER_VALUE,
@@ -42,7 +46,7 @@ from reports.metrics.service import (
     resolve_filter,
 )
 from reports.models import SlaMetric
-from reports.sla import target_case_sql, targets_for
+from reports.sla import measured_sql, target_business_sql, target_case_sql, targets_for
 
 UNKNOWN_MEASURE = "Unknown measure “{value}”: use one of {choices}."
 NO_PRIORITY = "Only ticket measures have a priority; “{measure}” is a chat measure."
@@ -92,6 +96,38 @@ class Seconds(Func):
     def as_sql(self, compiler, connection, **extra_context):
         (later, later_params), (earlier, earlier_params) = (compiler.compile(e) for e in self.get_source_expressions())
         return Dialect(connection).seconds(later, earlier), [*later_params, *earlier_params]
+
+
+class MeasuredSeconds(Func):
+    """The value the row's SLA compares, as the builder's sources spell it: calendar seconds
+    from ``earlier`` to ``later``, or their business seconds where the row's winning target
+    counts business hours (``reports.sla.measured_sql``)."""
+
+    output_field = models.FloatField()
+
+    def __init__(self, later: str, earlier: str, targets, *, priority: bool, organization_id: int | None):
+        self.targets = targets
+        self.has_priority = priority
+        self.organization_id = organization_id  # None: no schedule, calendar time only
+        super().__init__(F(later), F(earlier), F("channel"), *([F("priority")] if priority else []))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        columns = []
+        for expression in self.get_source_expressions():
+            sql, params = compiler.compile(expression)
+            if params:
+                raise ValueError("measured columns must not carry parameters")
+            columns.append(sql)
+        d = Dialect(connection)
+        later, earlier = columns[0], columns[1]
+        calendar = d.seconds(later, earlier)
+        if self.organization_id is None:
+            return calendar, []
+        flag, params = target_business_sql(self.targets, channel=columns[2],
+                                           priority=columns[3] if self.has_priority else None)
+        if not params:  # no business-hours target
+            return calendar, []
+        return measured_sql(calendar, business_seconds_sql(d, self.organization_id, later, earlier), flag), params
 
 
 class TargetSeconds(Func):
@@ -184,10 +220,12 @@ def sla_breaches(
         qs = qs.filter(**{f"{field}__in": resolved})
 
     targets = targets_for(organization=organization)[measure]
+    schedule = organization.pk if ensure_materialised(organization) else None
     qs = qs.annotate(
         measure=Value(measure, output_field=models.CharField()),
         at=F(spec.timestamp),
-        actual_seconds=Seconds(spec.end, spec.start),
+        actual_seconds=MeasuredSeconds(spec.end, spec.start, targets, priority=spec.has_priority,
+                                       organization_id=schedule),
         target_seconds=TargetSeconds(targets, priority=spec.has_priority),
     ).filter(Q(target_seconds__isnull=True) | Q(actual_seconds__gt=F("target_seconds")))
     return qs.annotate(

@@ -16,6 +16,11 @@ DURATIONS = (
     "ticket_first_response_time",  # ticket: first_response_at - created_at (by created day)
     "resolution_time",             # ticket: resolved_at - created_at (by resolved day)
     "complaint_resolution_time",   # ticket: resolved_at - (escalated_at or created_at), complaints
+    # The same three in the organization's business hours (reports.business_hours); no value
+    # while the organization has no weekly schedule.
+    "first_response_time_business",
+    "ticket_first_response_time_business",
+    "resolution_time_business",
 )
 
 COUNTS = (

@@ -234,6 +234,9 @@ class SlaTarget(OrgScopedModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
     target_seconds = models.PositiveIntegerField(_("target (seconds)"))
+    # Measured in the organization's business hours (reports.business_hours) instead of
+    # calendar time. db_default: rows written before the column existed are calendar targets.
+    business_hours = models.BooleanField(_("in business hours"), default=False, db_default=False)
 
     class Meta(OrgScopedModel.Meta):
         verbose_name = _("SLA target")
@@ -246,3 +249,73 @@ class SlaTarget(OrgScopedModel):
 
     def __str__(self):
         return f"{self.get_metric_display()} ≤ {self.target_seconds}s"
+
+
+# --- business hours (reports.business_hours) --------------------------------------------------
+
+class BusinessInterval(OrgScopedModel):
+    """One opening interval of the weekly schedule, in the organization's local time: from
+    `start` on `weekday` to `end` the same day, or the next day when `ends_next_day` (an
+    overnight shift, e.g. 22:00 → 06:00). A day may have several (a split shift)."""
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 = Monday
+    start = models.TimeField(_("opens"))
+    end = models.TimeField(_("closes"))
+    ends_next_day = models.BooleanField(_("closes the next day"), default=False)
+
+    class Meta(OrgScopedModel.Meta):
+        verbose_name = _("business-hours interval")
+        verbose_name_plural = _("business-hours intervals")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__gte=0, weekday__lte=6), name="bh_interval_weekday"),
+        ]
+
+    def __str__(self):
+        return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M}{'+1' if self.ends_next_day else ''}"
+
+
+class Holiday(OrgScopedModel):
+    """A local date the organization is closed (every year on that month and day when
+    `recurring`): the intervals that open on it do not open."""
+
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    recurring = models.BooleanField(_("every year"), default=False)
+
+    class Meta(OrgScopedModel.Meta):
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["organization", "date"], name="holiday_org_date_uniq")]
+
+    def __str__(self):
+        return f"{self.date.isoformat()} {self.name}".strip()
+
+
+class BusinessCalendar(OrgScopedModel):
+    """The span of local days the organization's BusinessPeriod rows cover, and whether it has
+    a schedule at all (without one, business-hours targets measure calendar time)."""
+
+    covered_from = models.DateField()
+    covered_to = models.DateField()
+    has_schedule = models.BooleanField(default=False)
+    built_at = models.DateTimeField(auto_now=True)
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization"], name="business_calendar_org_uniq")]
+
+
+class BusinessPeriod(OrgScopedModel):
+    """One materialised open period in UTC epoch seconds [start_s, end_s), with the business
+    seconds of every earlier period of the organization (`cum_before`): the running total that
+    makes business seconds between two instants two lookups and a subtraction
+    (reports.business_hours.cumulative_sql)."""
+
+    start_s = models.BigIntegerField()
+    end_s = models.BigIntegerField()
+    cum_before = models.BigIntegerField()
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "start_s"], name="business_period_org_start")]
+

@@ -132,6 +132,15 @@ def duration(t: Totals, name: str, **extra) -> dict:
     }
 
 
+def business_duration(t: Totals, name: str) -> dict | None:
+    """The same statistics of a duration in business hours (reports.business_hours); None
+    while the organization has no schedule (no row has a business-hours value)."""
+    if not t[f"{name}_n"]:
+        return None
+    result = duration(t, name)
+    return {k: result[k] for k in ("avg", "p50", "p90", "n")}
+
+
 def wilson_interval(successes: float, n: float) -> list[float] | None:
     """95% Wilson score interval of a proportion, in percent."""
     if not n:

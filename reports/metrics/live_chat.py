@@ -9,6 +9,7 @@ from reports.metrics.base import (
     UNIT_RATIO,
     UNIT_SECONDS,
     Totals,
+    business_duration,
     count,
     divide,
     duration,
@@ -63,13 +64,14 @@ def chats_missed(t: Totals) -> dict:
 
 
 @metric("first_response_time", label=_("First response time"), unit=UNIT_SECONDS, family=FAMILY,
-        higher_is_better=False, durations=("first_response_time",),
+        higher_is_better=False, durations=("first_response_time", "first_response_time_business"),
         help=_("first_response_at − requested_at of answered chats: average, median (p50) and p90. "
                "Within target = share of answered chats whose first response met the SLA target. "
                "Reference: live chat averages 30–45 s."))
 def first_response_time(t: Totals) -> dict:
     return duration(t, "first_response_time",
-                    within_target=percent(t["frt_within_target"], t["first_response_time_n"]))
+                    within_target=percent(t["frt_within_target"], t["first_response_time_n"]),
+                    business_hours=business_duration(t, "first_response_time_business"))
 
 
 @metric("wait_time", label=_("Wait time (chat pickup)"), unit=UNIT_SECONDS, family=FAMILY,

@@ -7,6 +7,7 @@ from reports.metrics.base import (
     UNIT_PERCENT,
     UNIT_SECONDS,
     Totals,
+    business_duration,
     count,
     duration,
     metric,
@@ -27,20 +28,22 @@ def tickets_total(t: Totals) -> dict:
 
 
 @metric("ticket_first_response_time", label=_("Ticket first response time"), unit=UNIT_SECONDS, family=FAMILY,
-        higher_is_better=False, durations=("ticket_first_response_time",),
+        higher_is_better=False, durations=("ticket_first_response_time", "ticket_first_response_time_business"),
         help=_("first_response_at − created_at, averaged over tickets created in the range that received a "
                "response (not divided by resolved tickets, as one source does). Within SLA = share that met "
                "the first-response target of their priority."))
 def ticket_first_response_time(t: Totals) -> dict:
     return duration(t, "ticket_first_response_time",
-                    within_target=percent(t["ticket_frt_within_target"], t["ticket_first_response_time_n"]))
+                    within_target=percent(t["ticket_frt_within_target"], t["ticket_first_response_time_n"]),
+                    business_hours=business_duration(t, "ticket_first_response_time_business"))
 
 
 @metric("resolution_time", label=_("Resolution time (MTTR)"), unit=UNIT_SECONDS, family=FAMILY,
-        higher_is_better=False, durations=("resolution_time",),
+        higher_is_better=False, durations=("resolution_time", "resolution_time_business"),
         help=_("resolved_at − created_at of tickets resolved in the range, including every follow-up."))
 def resolution_time(t: Totals) -> dict:
-    return duration(t, "resolution_time", within_target=percent(t["resolution_within_target"], t["resolution_time_n"]))
+    return duration(t, "resolution_time", within_target=percent(t["resolution_within_target"], t["resolution_time_n"]),
+                    business_hours=business_duration(t, "resolution_time_business"))
 
 
 @metric("complaint_resolution_time", label=_("Complaint resolution time"), unit=UNIT_SECONDS, family=FAMILY,

@@ -28,9 +28,13 @@ def to_arrays(apps, schema_editor):
 
     schema_editor.execute(PACK)
     for name in DAY_MODELS:
-        table = apps.get_model("reports", name)._meta.db_table
+        model = apps.get_model("reports", name)
+        table = model._meta.db_table
+        # The histograms of the model as of this migration (later migrations add more).
+        present = {f.name for f in model._meta.fields}
         schema_editor.execute(f"ALTER TABLE {table} " + ", ".join(
-            f"ALTER COLUMN {h} TYPE bigint[] USING pg_temp.hm_pack_histogram({h})" for h in C.HISTOGRAMS))
+            f"ALTER COLUMN {h} TYPE bigint[] USING pg_temp.hm_pack_histogram({h})"
+            for h in C.HISTOGRAMS if h in present))
     schema_editor.execute("DROP FUNCTION pg_temp.hm_pack_histogram(jsonb)")
 
 

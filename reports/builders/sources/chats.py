@@ -9,8 +9,9 @@ from chats.models import Tag
 from reports import components as C
 from reports.builders.source import Source, tag_ids
 from reports.builders.sources.common import SourceSQL
+from reports.business_hours import source_business_seconds
 from reports.models import SlaMetric
-from reports.sla import target_case_sql
+from reports.sla import measured_sql, target_business_sql, target_case_sql
 
 
 class ChatSources(SourceSQL):
@@ -19,6 +20,12 @@ class ChatSources(SourceSQL):
         frt_target, frt_params = target_case_sql(
             self.targets[SlaMetric.CHAT_FIRST_RESPONSE], channel="c.channel", priority=None)
         wait_target, wait_params = target_case_sql(
+            self.targets[SlaMetric.CHAT_WAIT], channel="c.channel", priority=None)
+        # SLA targets in business hours (reports.sla): each row's business-hours value and
+        # whether its winning target counts them; the within-target counts compare that value.
+        frt_flag, frt_flag_params = target_business_sql(
+            self.targets[SlaMetric.CHAT_FIRST_RESPONSE], channel="c.channel", priority=None)
+        wait_flag, wait_flag_params = target_business_sql(
             self.targets[SlaMetric.CHAT_WAIT], channel="c.channel", priority=None)
         high = list(Tag.objects.for_org(self.org).filter(high_priority=True).values_list("pk", flat=True))
         if d.pg:  # the chat's tag ids, read once per chat with its tag rows (see _create_base)
@@ -61,6 +68,12 @@ class ChatSources(SourceSQL):
             "repeat": f"CASE WHEN {answered} AND {repeat} THEN 1 ELSE 0 END",
             "converted": "CASE WHEN c.converted_at IS NOT NULL THEN 1 ELSE 0 END",
             "conv_value": "COALESCE(c.conversion_value, 0)",
+            # Last, so their parameters come last.
+            "frt_bh": (f"CASE WHEN {answered} AND c.first_response_at IS NOT NULL THEN "
+                       f"{source_business_seconds(self, 'c.first_response_at', 'c.requested_at')} END"),
+            "frt_bh_flag": frt_flag,
+            "wait_bh": f"CASE WHEN {answered} THEN {source_business_seconds(self, 'c.accepted_at', 'c.requested_at')} END",
+            "wait_bh_flag": wait_flag,
         }
         return Source(
             name="chats",
@@ -71,7 +84,8 @@ class ChatSources(SourceSQL):
             refs={"row_id": "c.id"},
             tags=[("chats_chattag", "chat_id", "row_id")],
             columns=columns,
-            params=frt_params + wait_params + high + [self.org.follow_up_window_hours * 3600],
+            params=(frt_params + wait_params + high + [self.org.follow_up_window_hours * 3600]
+                    + frt_flag_params + wait_flag_params),
             counts={
                 "chats_total": "1 = 1",
                 "chats_answered": "answered = 1",
@@ -93,8 +107,8 @@ class ChatSources(SourceSQL):
                 "fcr_chats": "answered = 1 AND outcome NOT IN ('escalated', 'unresolved') AND repeat = 0",
                 "fcr_repeat_contacts": "repeat = 1",
                 "chats_converted": "converted = 1",
-                "frt_within_target": "frt IS NOT NULL AND frt <= frt_target",
-                "wait_within_target": "wait IS NOT NULL AND wait <= wait_target",
+                "frt_within_target": f"frt IS NOT NULL AND {measured_sql('frt', 'frt_bh', 'frt_bh_flag')} <= frt_target",
+                "wait_within_target": f"wait IS NOT NULL AND {measured_sql('wait', 'wait_bh', 'wait_bh_flag')} <= wait_target",
             },
             sums={
                 "messages_total": "COALESCE(msgs, 0)",
@@ -105,6 +119,7 @@ class ChatSources(SourceSQL):
             },
             durations={
                 "first_response_time": "frt",
+                "first_response_time_business": "frt_bh",
                 "wait_time": "wait",
                 "chat_duration": "dur",
                 "wrap_up_time": "wrap",

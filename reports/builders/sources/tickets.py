@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from reports.builders.source import Source
 from reports.builders.sources.common import SourceSQL
+from reports.business_hours import source_business_seconds
 from reports.models import SlaMetric
-from reports.sla import target_case_sql
+from reports.sla import measured_sql, target_business_sql, target_case_sql
 
 
 class TicketSources(SourceSQL):
@@ -22,6 +23,9 @@ class TicketSources(SourceSQL):
     def ticket_created_source(self) -> Source:
         target, params = target_case_sql(
             self.targets[SlaMetric.TICKET_FIRST_RESPONSE], channel="t.channel", priority="t.priority")
+        flag, flag_params = target_business_sql(
+            self.targets[SlaMetric.TICKET_FIRST_RESPONSE], channel="t.channel", priority="t.priority")
+        business = source_business_seconds(self, "t.first_response_at", "t.created_at")
         return Source(
             name="tickets_created",
             from_sql="chats_ticket t",
@@ -31,19 +35,23 @@ class TicketSources(SourceSQL):
                 "priority": "t.priority",
                 "frt": f"CASE WHEN t.first_response_at IS NOT NULL THEN {self.d.seconds('t.first_response_at', 't.created_at')} END",
                 "frt_target": target,
+                "frt_bh": f"CASE WHEN t.first_response_at IS NOT NULL THEN {business} END",
+                "frt_bh_flag": flag,
             },
-            params=params,
+            params=params + flag_params,
             counts={
                 "tickets_created": "1 = 1",
                 **{f"tickets_{p}": f"priority = '{p}'" for p in ("low", "normal", "high", "urgent")},
-                "ticket_frt_within_target": "frt IS NOT NULL AND frt <= frt_target",
+                "ticket_frt_within_target": f"frt IS NOT NULL AND {measured_sql('frt', 'frt_bh', 'frt_bh_flag')} <= frt_target",
             },
-            durations={"ticket_first_response_time": "frt"},
+            durations={"ticket_first_response_time": "frt", "ticket_first_response_time_business": "frt_bh"},
         )
 
     def ticket_resolved_source(self) -> Source:
         d = self.d
         target, params = target_case_sql(
+            self.targets[SlaMetric.TICKET_RESOLUTION], channel="t.channel", priority="t.priority")
+        flag, flag_params = target_business_sql(
             self.targets[SlaMetric.TICKET_RESOLUTION], channel="t.channel", priority="t.priority")
         complaint_start = f"CASE WHEN {d.true('t.is_complaint')} THEN t.created_at ELSE t.escalated_at END"
         return Source(
@@ -60,13 +68,16 @@ class TicketSources(SourceSQL):
                     f"CASE WHEN {d.true('t.is_complaint')} OR t.escalated_at IS NOT NULL "
                     f"THEN {d.seconds('t.resolved_at', complaint_start)} END"
                 ),
+                "res_bh": source_business_seconds(self, "t.resolved_at", "t.created_at"),
+                "res_bh_flag": flag,
             },
-            params=params,
+            params=params + flag_params,
             counts={
                 "tickets_resolved": "1 = 1",
                 "tickets_reopened": "reopened > 0",
                 "tickets_one_touch": "reopened = 0 AND replies <= 1",
-                "resolution_within_target": "res <= res_target",
+                "resolution_within_target": f"{measured_sql('res', 'res_bh', 'res_bh_flag')} <= res_target",
             },
-            durations={"resolution_time": "res", "complaint_resolution_time": "complaint"},
+            durations={"resolution_time": "res", "resolution_time_business": "res_bh",
+                       "complaint_resolution_time": "complaint"},
         )
