@@ -362,6 +362,9 @@ class AuditKind(models.TextChoices):
     SLA_TARGET_UPDATED = "sla_target.updated", _("SLA target changed")
     SLA_TARGET_DELETED = "sla_target.deleted", _("SLA target deleted")
     BUSINESS_HOURS_UPDATED = "business_hours.updated", _("Business hours changed")
+    GOAL_CREATED = "goal.created", _("Goal created")
+    GOAL_UPDATED = "goal.updated", _("Goal changed")
+    GOAL_DELETED = "goal.deleted", _("Goal deleted")
 
 
 class AuditLogEntry(OrgScopedModel):

@@ -251,6 +251,36 @@ class SlaTarget(OrgScopedModel):
         return f"{self.get_metric_display()} ≤ {self.target_seconds}s"
 
 
+class Goal(OrgScopedModel):
+    """A target for one figure of a metric (reports.goals): for the organization, or for one
+    team (which then wins over the organization's for that team's figures). ``field`` is the
+    figure's path in the metric's result, as report pages name it ("value", "p50",
+    "missed_rate"); ``target`` is in the figure's unit (percent 0–100, seconds, score, count)."""
+
+    metric = models.CharField(_("metric"), max_length=60)
+    field = models.CharField(_("figure"), max_length=60, default="value")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             verbose_name=_("team"))
+    at_least = models.BooleanField(_("met at or above the target"))
+    target = models.FloatField(_("target"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(OrgScopedModel.Meta):
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["metric", "field", "team_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "metric", "field", "team"], name="goal_team_uniq",
+                                    condition=models.Q(team__isnull=False)),
+            models.UniqueConstraint(fields=["organization", "metric", "field"], name="goal_org_uniq",
+                                    condition=models.Q(team__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.metric}.{self.field} {'≥' if self.at_least else '≤'} {self.target:g}"
+
+
 # --- business hours (reports.business_hours) --------------------------------------------------
 
 class BusinessInterval(OrgScopedModel):
