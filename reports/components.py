@@ -5,6 +5,21 @@ Snapshots store components only (counts, sums, histograms), never final ratios: 
 computed by adding components and dividing once (METRICS.md rule 2).
 """
 
+from surveys.models import SCALE_BOUNDS
+
+# Ticket priorities, most urgent first (chats.models.Priority).
+PRIORITIES = ("urgent", "high", "normal", "low")
+# CSAT answers per score, on each CSAT scale (all answers of that scale, whatever the
+# organization's): the component prefix of each scale; its scores are SCALE_BOUNDS'.
+CSAT_DISTRIBUTION = {"1-5": "csat5", "1-10": "csat10", "good-bad": "csatgb"}
+
+
+def csat_score_components(scale: str) -> dict[int, str]:
+    """{score: component} of one CSAT scale's answers per score."""
+    low, high = SCALE_BOUNDS[scale]
+    return {i: f"{CSAT_DISTRIBUTION[scale]}_score_{i}" for i in range(low, high + 1)}
+
+
 # Durations in seconds: each has <name>_sum, <name>_n and a <name>_hist log-bucket histogram.
 DURATIONS = (
     "first_response_time",         # chat: first_response_at - requested_at (answered chats)
@@ -40,6 +55,9 @@ COUNTS = (
     "tickets_created", "tickets_low", "tickets_normal", "tickets_high", "tickets_urgent",
     "ticket_frt_within_target",
     "tickets_resolved", "tickets_reopened", "tickets_one_touch", "resolution_within_target",
+    "calls_resolved",  # tickets of channel phone resolved (the agent report's "calls resolved")
+    # per priority: tickets with a first response (created day) and resolved (resolved day)
+    *(f"ticket_first_response_time_{p}_n" for p in PRIORITIES), *(f"resolution_time_{p}_n" for p in PRIORITIES),
     # survey answers, on the local day of answered_at
     "csat_n", "csat_positive", "csat_top", "csat_negative", "csat_score_n",
     "csat_canned_n", "csat_canned_positive",
@@ -50,6 +68,8 @@ COUNTS = (
     # CES (1-7) answers whose conversation has CSAT answers on the organization's scale: pairs
     # (the CES score, the mean of those CSAT scores), for the CES-CSAT correlation
     "ces_csat_pairs",
+    # CSAT distribution: answers per score on each CSAT scale
+    *(name for scale in CSAT_DISTRIBUTION for name in csat_score_components(scale).values()),
     "feedback_total", "feedback_replied",
     # canned-response uses, on the local day of used_at
     "canned_uses",
@@ -69,6 +89,8 @@ SUMS = (
     "ces_csat_csat_sq_sum",
     "ces_csat_product_sum",
     "canned_seconds_saved",
+    # ticket first response and resolution seconds per priority (their n are counts above)
+    *(f"ticket_first_response_time_{p}_sum" for p in PRIORITIES), *(f"resolution_time_{p}_sum" for p in PRIORITIES),
     "online_seconds",        # agent sessions with status online, split at local midnight
     "busy_seconds",          # online time with at least one active chat (union of chats)
 )

@@ -4,6 +4,7 @@ import math
 
 from django.utils.translation import gettext_lazy as _
 
+from reports.components import CSAT_DISTRIBUTION, csat_score_components
 from reports.metrics.base import (
     ALL_BREAKDOWNS,
     UNIT_PERCENT,
@@ -23,7 +24,9 @@ FAMILY = "satisfaction"
 @metric("csat", label=_("Customer satisfaction (CSAT)"), unit=UNIT_PERCENT, family=FAMILY, higher_is_better=True, breakdowns=ALL_BREAKDOWNS,
         help=_("Positive answers ÷ all answers × 100; positive = 4–5 on 1–5, 9–10 on 1–10, “good” on good/bad. "
                "Also the average score (on the organization's CSAT scale), the share very satisfied (top score) "
-               "and the count of negative answers (complaints). 95% Wilson interval."))
+               "and the count of negative answers (complaints) with their share (negative answers ÷ all answers "
+               "× 100; negative = 1–2 on 1–5, 1–6 on 1–10, “bad” on good/bad). 95% Wilson interval. Also the "
+               "distribution (answers per score) on each scale."))
 def csat(t: Totals) -> dict:
     n = int(t["csat_n"])
     return {
@@ -31,6 +34,9 @@ def csat(t: Totals) -> dict:
         "low_sample": n < t.min_sample, "positive": int(t["csat_positive"]),
         "average_score": divide(t["csat_score_sum"], t["csat_score_n"]),
         "very_satisfied": percent(t["csat_top"], n), "negative": int(t["csat_negative"]),
+        "negative_share": percent(t["csat_negative"], n),
+        "distribution": {scale: {str(i): int(t[name]) for i, name in csat_score_components(scale).items()}
+                         for scale in CSAT_DISTRIBUTION},
     }
 
 

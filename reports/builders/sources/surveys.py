@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reports.builders.source import Source
 from reports.builders.sources.common import SourceSQL
+from reports.components import CSAT_DISTRIBUTION, csat_score_components
 from surveys.models import (
     CSAT_NEGATIVE_UPTO,
     CSAT_POSITIVE_FROM,
@@ -68,6 +69,8 @@ class SurveySources(SourceSQL):
                 **{f"ces_score_{i}": f"kind = 'ces' AND scale = '1-7' AND score = {i}" for i in range(1, 8)},
                 **{f"ces5_score_{i}": f"kind = 'ces' AND scale = '1-5' AND score = {i}" for i in range(1, 6)},
                 "ces_csat_pairs": "pair_csat IS NOT NULL",
+                **{name: f"kind = 'csat' AND scale = '{scale}' AND score = {i}"
+                   for scale in CSAT_DISTRIBUTION for i, name in csat_score_components(scale).items()},
                 "feedback_total": "commented = 1",
                 "feedback_replied": "replied = 1",
             },

@@ -6,6 +6,7 @@ from __future__ import annotations
 from reports.builders.source import Source
 from reports.builders.sources.common import SourceSQL
 from reports.business_hours import source_business_seconds
+from reports.components import PRIORITIES
 from reports.models import SlaMetric
 from reports.sla import measured_sql, target_business_sql, target_case_sql
 
@@ -41,9 +42,11 @@ class TicketSources(SourceSQL):
             params=params + flag_params,
             counts={
                 "tickets_created": "1 = 1",
-                **{f"tickets_{p}": f"priority = '{p}'" for p in ("low", "normal", "high", "urgent")},
+                **{f"tickets_{p}": f"priority = '{p}'" for p in PRIORITIES},
                 "ticket_frt_within_target": f"frt IS NOT NULL AND {measured_sql('frt', 'frt_bh', 'frt_bh_flag')} <= frt_target",
+                **{f"ticket_first_response_time_{p}_n": f"frt IS NOT NULL AND priority = '{p}'" for p in PRIORITIES},
             },
+            sums={f"ticket_first_response_time_{p}_sum": f"CASE WHEN priority = '{p}' THEN frt END" for p in PRIORITIES},
             durations={"ticket_first_response_time": "frt", "ticket_first_response_time_business": "frt_bh"},
         )
 
@@ -60,6 +63,8 @@ class TicketSources(SourceSQL):
             timestamp="t.resolved_at",
             **self._ticket_dims(),
             columns={
+                "priority": "t.priority",
+                "phone": "CASE WHEN t.channel = 'phone' THEN 1 ELSE 0 END",
                 "res": d.seconds("t.resolved_at", "t.created_at"),
                 "res_target": target,
                 "reopened": "t.reopened_count",
@@ -77,7 +82,10 @@ class TicketSources(SourceSQL):
                 "tickets_reopened": "reopened > 0",
                 "tickets_one_touch": "reopened = 0 AND replies <= 1",
                 "resolution_within_target": f"{measured_sql('res', 'res_bh', 'res_bh_flag')} <= res_target",
+                "calls_resolved": "phone = 1",
+                **{f"resolution_time_{p}_n": f"priority = '{p}'" for p in PRIORITIES},
             },
+            sums={f"resolution_time_{p}_sum": f"CASE WHEN priority = '{p}' THEN res END" for p in PRIORITIES},
             durations={"resolution_time": "res", "resolution_time_business": "res_bh",
                        "complaint_resolution_time": "complaint"},
         )
