@@ -23,11 +23,16 @@ FAMILY = "live_chat"
 
 @metric("chats_total", label=_("Total chats"), unit=UNIT_COUNT, family=FAMILY, higher_is_better=None,
         help=_("Chat requests received (answered + missed). Also per hour of the range and per agent "
-               "(answered chats ÷ agents who answered any)."))
+               "(answered chats ÷ agents who answered any); grouped by agent, team, channel or tag, each "
+               "group's share of all chats of the range (its chats ÷ every chat × 100; a chat with two tags "
+               "counts under each)."))
 def chats_total(t: Totals) -> dict:
     agents = t.extra.get("answering_agents")
-    return count(t, "chats_total", per_hour=divide(t["chats_total"], t.hours),
-                 per_agent=divide(t["chats_answered"], agents) if agents is not None else None)
+    result = count(t, "chats_total", per_hour=divide(t["chats_total"], t.hours),
+                   per_agent=divide(t["chats_answered"], agents) if agents is not None else None)
+    if "all_chats" in t.extra:  # a dimension group (reports.metrics.service)
+        result["share"] = percent(t["chats_total"], t.extra["all_chats"])
+    return result
 
 
 @metric("chats_per_hour", label=_("Chats per hour"), unit=UNIT_PER_HOUR, family=FAMILY, higher_is_better=None,

@@ -577,17 +577,24 @@ class _Computation:
         field = self.reader.dim_field
         sums = self._group_results()
         backlog = self.reader.backlog_before(self.rng.last + dt.timedelta(days=1)) if "backlog" in self.needs else {}
+        # Each group's share of chats: of every chat of the range (one statement), not of the
+        # groups' sum (a chat with two tags is in two tag groups, one without a tag in none).
+        all_chats = self.all_chats() if "chats_total" in self.metric_ids else None
         hours = self.hours(self.rng)
         labels = self.dimension_labels(field, [k[0] for k in sums])
         out = []
         for key, values in sums.items():
-            extra = {"dimension": self.grain, "backlog": backlog.get(key, 0)}
+            extra = {"dimension": self.grain, "backlog": backlog.get(key, 0), "all_chats": all_chats}
             if "channels" in self.needs and self.grain == "channel":
                 extra["channels"] = {key[0]: Totals(values)}
             totals = Totals(values, hours=hours, min_sample=self.org.min_sample_size, extra=extra,
                             quantiles=self.quantiles.get(("current", key), {}))
             out.append({"key": labels[key[0]][0], "label": labels[key[0]][1], "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: str(g["label"]).lower())
+
+    def all_chats(self) -> int:
+        """The chats of the range in the whole organization, whatever the grouping and filter."""
+        return int(SnapshotReader(self.org, "org", None).sums(self.rng)[()].get("chats_total") or 0)
 
     def dimension_labels(self, field: str, ids: list) -> dict:
         if field == "channel":

@@ -24,6 +24,8 @@ PCT, SEC, COUNT, RATIO, SCORE = "percent", "seconds", "count", "ratio", "score"
 DURATION_FIELDS = (("avg", _("Average"), None), ("p50", _("Median"), None), ("p90", _("p90"), None),
                    ("n", _("Sample (n)"), COUNT))
 
+PRIORITY_ROWS = (("urgent", _("Urgent")), ("high", _("High")), ("normal", _("Normal")), ("low", _("Low")))
+
 OVERVIEW = Page(
     id="overview", url_name="report_overview", title=_("Overview"),
     cards=(
@@ -144,9 +146,16 @@ TICKETS = Page(
                    metrics=("ticket_first_response_time", "resolution_time", "complaint_resolution_time"),
                    fields=DURATION_FIELDS),
         Detail("by_priority", _("Tickets created by priority"), "tickets_total", "by_priority",
-               rows=(("urgent", _("Urgent")), ("high", _("High")), ("normal", _("Normal")), ("low", _("Low"))),
-               columns=((None, _("Tickets"), COUNT),), key_header=_("Priority"), chart="bar",
-               note=_("Response and resolution times by priority are not in the metric catalogue yet.")),
+               rows=PRIORITY_ROWS,
+               columns=((None, _("Tickets"), COUNT),), key_header=_("Priority"), chart="bar"),
+        Detail("frt_by_priority", _("First response by priority"), "ticket_first_response_time", "by_priority",
+               rows=PRIORITY_ROWS,
+               columns=(("avg", _("First response (average)"), SEC), ("n", _("Tickets with a response"), COUNT)),
+               key_header=_("Priority"), chart="bar"),
+        Detail("resolution_by_priority", _("Resolution time by priority"), "resolution_time", "by_priority",
+               rows=PRIORITY_ROWS,
+               columns=(("avg", _("Resolution time (average)"), SEC), ("n", _("Tickets resolved"), COUNT)),
+               key_header=_("Priority"), chart="bar"),
         Table("by_channel", _("By channel"), "channel",
               columns=(Figure("tickets_total"),
                        Figure("ticket_first_response_time", "avg", label=_("First response (average)")),
@@ -162,6 +171,7 @@ SATISFACTION = Page(
         Figure("csat"),
         Figure("csat", "average_score", label=_("Average CSAT score"), unit=SCORE, higher_is_better=True),
         Figure("csat", "negative", label=_("Negative answers"), unit=COUNT, higher_is_better=False),
+        Figure("csat", "negative_share", label=_("Share of negative answers"), unit=PCT, higher_is_better=False),
         Figure("nps"),
         Figure("ces"),
         Figure("ces", "csat_correlation.r", label=_("CES–CSAT correlation (r)"), unit=RATIO, higher_is_better=None),
@@ -175,15 +185,16 @@ SATISFACTION = Page(
                rows=(("promoters", _("Promoters (9–10)")), ("passives", _("Passives (7–8)")),
                      ("detractors", _("Detractors (0–6)"))),
                columns=((None, _("Share of NPS answers"), PCT),), key_header=_("Group"), chart="bar"),
+        Detail("csat_distribution", _("Customer satisfaction: answers per score (the organization's scale)"), "csat",
+               "distribution.{csat_scale}", columns=((None, _("Answers"), COUNT),), key_header=_("Score"), chart="bar",
+               note=_("Answers on the organization's CSAT scale; good/bad answers are scored 1 (good) and 0 (bad).")),
         Detail("ces_distribution", _("Customer effort: answers per score (1–7)"), "ces", "distribution.1-7",
                columns=((None, _("Answers"), COUNT),), key_header=_("Score"), chart="bar"),
         Detail("ces5_distribution", _("Customer effort: answers per score (1–5 scale)"), "ces", "distribution.1-5",
                columns=((None, _("Answers"), COUNT),), key_header=_("Score"), chart="bar"),
         Detail("csat_parts", _("CSAT details"), "csat", "",
-               rows=(("very_satisfied", _("Very satisfied (top score)")),),
-               columns=((None, _("Share of CSAT answers"), PCT),), key_header=_("Figure"),
-               note=_("Answers per CSAT score are not in the metric catalogue yet; the share very satisfied, "
-                      "the average score and the negative answers are.")),
+               rows=(("very_satisfied", _("Very satisfied (top score)")), ("negative_share", _("Negative answers"))),
+               columns=((None, _("Share of CSAT answers"), PCT),), key_header=_("Figure")),
         Table("by_agent", _("By agent"), "agent", columns=(Figure("csat"), Figure("nps"), Figure("ces")),
               sortable=True, link_rows="agent", chart_open=False),
         Table("by_segment", _("By customer segment"), "segment", columns=(Figure("csat"), Figure("nps"), Figure("ces")),
@@ -204,11 +215,12 @@ TAGS = Page(
     ),
     sections=(
         Table("by_tag", _("Most used tags"), "tag",
-              columns=(Figure("chats_total", label=_("Chats with the tag")), Figure("handle_time", "avg", label=_("Handling time (average)")),
-                       Figure("csat")),
+              columns=(Figure("chats_total", label=_("Chats with the tag")),
+                       Figure("chats_total", "share", label=_("Share of all chats"), unit=PCT, higher_is_better=None),
+                       Figure("handle_time", "avg", label=_("Handling time (average)")), Figure("csat")),
               sortable=True, link_rows="filter",
-              note=_("Choose a tag (or a row) to see its trend below. The share of all chats per tag is not in "
-                     "the metric catalogue yet; the count per tag is.")),
+              note=_("Choose a tag (or a row) to see its trend below. A chat with two tags counts under each, so "
+                     "the shares can add up to more than 100%.")),
         Table("trend", _("Tag usage over time"), TIME, compare=True,
               columns=(Figure("tag_usage"), Figure("chats_total")),
               charts=(Chart("usage", _("Chats with a tag"), ("tag_usage",)),)),
@@ -293,11 +305,13 @@ AGENT_COLUMNS = (
     Figure("handle_time", "avg", label=_("Handling time")),
     Figure("agent_utilization", label=_("Utilization")),
     Figure("tickets_total", "resolved", label=_("Tickets resolved"), unit=COUNT, higher_is_better=True),
+    Figure("tickets_total", "calls_resolved", label=_("Calls resolved"), unit=COUNT, higher_is_better=True),
     Figure("chat_duration", "avg", label=_("Chat time")),
     Figure("chats_per_hour", label=_("Chats per online hour")),
     Figure("canned_usage", label=_("Canned usage")),
     Figure("csat", label=_("CSAT")),
     Figure("csat", "negative", label=_("Negative ratings"), unit=COUNT, higher_is_better=False),
+    Figure("csat", "negative_share", label=_("Negative share"), unit=PCT, higher_is_better=False),
     Figure("fcr_rate", label=_("FCR")),
     Figure("transfer_rate", label=_("Transfers")),
 )
@@ -320,6 +334,7 @@ AGENT = Page(
     cards=(
         Figure("chats_total", label=_("Chats opened")),
         Figure("tickets_total", "resolved", label=_("Tickets resolved"), unit=COUNT, higher_is_better=True),
+        Figure("tickets_total", "calls_resolved", label=_("Calls resolved"), unit=COUNT, higher_is_better=True),
         Figure("chats_missed", label=_("Missed chats")),
         Figure("wait_time", "avg", label=_("Chat pickup time (average)")),
         Figure("chat_duration", "avg", label=_("Chat time (average)")),
@@ -329,6 +344,7 @@ AGENT = Page(
         Figure("canned_usage"),
         Figure("csat", label=_("CSAT (share of positive ratings)")),
         Figure("csat", "negative", label=_("Negative ratings"), unit=COUNT, higher_is_better=False),
+        Figure("csat", "negative_share", label=_("Share of negative ratings"), unit=PCT, higher_is_better=False),
         Figure("fcr_rate"),
     ),
     sections=(
@@ -339,8 +355,7 @@ AGENT = Page(
                       Chart("frt", _("First response time (average)"), ("first_response_time.avg",)),
                       Chart("csat", _("CSAT"), ("csat",)))),
     ),
-    extra={"not_in_catalogue": _("Calls resolved, the share of negative ratings (their count is shown) and the "
-                                 "internal quality score (IQS) are not in the metric catalogue yet.")},
+    extra={"not_in_catalogue": _("The internal quality score (IQS) is not in the metric catalogue yet.")},
 )
 
 PAGES = {p.id: p for p in (OVERVIEW, LIVE_CHAT, TICKETS, SATISFACTION, TAGS, CANNED, SLA, AGENTS, AGENT)}

@@ -136,7 +136,8 @@ class MetricRows:
 class Detail:
     """The parts of one metric's range total: ``path`` leads to a mapping ``{key: number}`` (one
     column, ``columns`` empty) or a list of dicts keyed by ``key_field``; ``rows`` names and
-    orders the keys (None: as given)."""
+    orders the keys (None: as given). ``{csat_scale}`` in ``path`` is the organization's CSAT
+    scale (e.g. ``"distribution.{csat_scale}"``)."""
 
     id: str
     title: str | Promise

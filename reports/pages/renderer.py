@@ -664,12 +664,13 @@ def _metric_rows(organization, section: MetricRows, totals: dict | None, drill_q
 def _detail(organization, section: Detail, totals: dict | None, drill_query: dict) -> TableView:
     view = TableView(id=section.id, title=str(section.title), note=str(section.note) if section.note else None)
     view.key_columns = [ColumnView("part", _("Id"), numeric=False), ColumnView("part_name", str(section.key_header), numeric=False)]
-    view.columns = [ColumnView(f"{section.metric}.{section.path}{'.' + f if f else ''}".replace("..", "."),
+    path = section.path.format(csat_scale=organization.csat_scale)  # e.g. "distribution.{csat_scale}"
+    view.columns = [ColumnView(f"{section.metric}.{path}{'.' + f if f else ''}".replace("..", "."),
                                str(h), u, UNIT_DIGITS.get(u)) for f, h, u in section.columns]
     if totals is None:
         view.error = _("This table could not be computed.")
         return view
-    source = lookup(totals["metrics"].get(section.metric) or {}, section.path)
+    source = lookup(totals["metrics"].get(section.metric) or {}, path)
     if isinstance(source, list):
         items = {item[section.key_field]: item for item in source}
     else:
@@ -682,7 +683,7 @@ def _detail(organization, section: Detail, totals: dict | None, drill_query: dic
             value = lookup(item, f) if f and isinstance(item, dict) else item
             cell = Cell(value, display(value, unit))
             if value and unit in ("count", "seconds") and not section.key_field:
-                figure = ".".join(p for p in (section.path, key, f) if p)
+                figure = ".".join(p for p in (path, key, f) if p)
                 cell.url = drilldown_url(organization=organization, metric_id=section.metric, query=drill_query,
                                          figure=figure)
             cells.append(cell)

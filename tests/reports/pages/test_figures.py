@@ -8,7 +8,7 @@ import pytest
 
 from reports import formatting
 from reports.metrics import compute
-from reports.pages.catalogue import AGENTS, SATISFACTION
+from reports.pages.catalogue import AGENTS, SATISFACTION, TAGS
 from reports.pages.renderer import team_median
 from reports.snapshots import snapshots_rebuild
 from schedules import content as contents
@@ -191,3 +191,115 @@ def test_the_heatmap_says_why_it_is_not_filtered_and_links_the_unfiltered_page(o
     assert whole.error is None
     monday = {(r.keys[0].value, r.keys[2].value): r.cells[0].value for r in whole.rows if r.keys[0].value == 0}
     assert [h for (_, h), chats in sorted(monday.items()) if chats] == [10, 11, 14, 15, 23]
+
+
+# --- the figures added to the engine for the page list: page = export = compute() ----------------
+
+def by_key(rows, column=0):
+    return {r["key"]: (r["cells"][column]["value"], r["cells"][column]["text"]) for r in rows}
+
+
+def test_csat_answers_per_score_on_the_organizations_scale(org, week, manager_client):
+    """The week's CSAT answers on 1-5: c1 5, c2 2, c3 4. Negative: c2, 1 of 3 = 33.3%."""
+    page = parse(manager_client.get(url("report_satisfaction", org), WEEK_QUERY))
+    csat = compute(organization=org, metric_ids=["csat"], first=MONDAY, last=SUNDAY)["metrics"]["csat"]
+    expected = {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
+    assert csat["distribution"]["1-5"] == expected
+    assert by_key(page.tables["csat_distribution"]) == {k: (str(v), str(v)) for k, v in expected.items()}
+    csv_rows, xlsx_rows = exported(manager_client, "report_satisfaction", org, "csat_distribution")
+    assert csv_rows[0][2].endswith("[csat.distribution.1-5]")
+    assert {r[0]: r[2] for r in csv_rows[1:]} == {k: str(v) for k, v in expected.items()}
+    assert {r[0]: r[2] for r in xlsx_rows[1:]} == expected
+    assert csat["negative_share"] == pytest.approx(100 / 3)
+    assert page.cards["csat.negative_share"]["value"] == "33.3%"
+    assert by_key(page.tables["csat_parts"])["negative_share"] == (str(csat["negative_share"]), "33.3%")
+
+
+def test_an_organization_on_good_bad_sees_its_own_scale(org, week, manager_client):
+    """Two good/bad answers, good and bad, on Tuesday; the 1-5 answers are not this scale's."""
+    org.csat_scale = "good-bad"
+    org.save()
+    for score in (1, 0):
+        SurveyAnswerFactory(organization=org, kind="csat", scale="good-bad", score=score, answered_at=local(TUESDAY, 9))
+    rebuild(org)
+    page = parse(manager_client.get(url("report_satisfaction", org), WEEK_QUERY))
+    assert by_key(page.tables["csat_distribution"]) == {"0": ("1", "1"), "1": ("1", "1")}
+    csv_rows, _xlsx = exported(manager_client, "report_satisfaction", org, "csat_distribution")
+    assert csv_rows[0][2].endswith("[csat.distribution.good-bad]")
+    # Negative: c2 (2 on 1-5) and the bad answer, of 5 answers = 40%.
+    assert page.cards["csat.negative_share"]["value"] == "40.0%"
+
+
+def test_ticket_times_by_priority_page_export_compute(org, week, manager_client):
+    """t1 high: first response 2 h (7,200 s), resolved after 2 days (172,800 s); t2 urgent: 30 min
+    (1,800 s), resolved after 3 h (10,800 s); t3 normal: no response, open; no low ticket."""
+    page = parse(manager_client.get(url("report_tickets", org), WEEK_QUERY))
+    result = compute(organization=org, metric_ids=["ticket_first_response_time", "resolution_time"],
+                     first=MONDAY, last=SUNDAY)["metrics"]
+    assert result["ticket_first_response_time"]["by_priority"] == {
+        "urgent": {"avg": 1800.0, "n": 1}, "high": {"avg": 7200.0, "n": 1},
+        "normal": {"avg": None, "n": 0}, "low": {"avg": None, "n": 0}}
+    assert result["resolution_time"]["by_priority"] == {
+        "urgent": {"avg": 10800.0, "n": 1}, "high": {"avg": 172800.0, "n": 1},
+        "normal": {"avg": None, "n": 0}, "low": {"avg": None, "n": 0}}
+    frt = page.tables["frt_by_priority"]
+    assert by_key(frt) == {"urgent": ("1800.0", "30 min 00 sec"), "high": ("7200.0", "2 hr 00 min"),
+                           "normal": ("", "—"), "low": ("", "—")}
+    assert by_key(frt, 1) == {"urgent": ("1", "1"), "high": ("1", "1"), "normal": ("0", "0"), "low": ("0", "0")}
+    assert by_key(page.tables["resolution_by_priority"])["high"] == ("172800.0", formatting.duration(172800))
+    csv_rows, xlsx_rows = exported(manager_client, "report_tickets", org, "resolution_by_priority")
+    assert csv_rows[0][2].endswith("[resolution_time.by_priority.avg]")
+    assert {r[0]: (r[2], r[3]) for r in csv_rows[1:]} == {
+        "urgent": ("10800.0", "1"), "high": ("172800.0", "1"), "normal": ("", "0"), "low": ("", "0")}
+    assert {r[0]: (r[2], r[3]) for r in xlsx_rows[1:]} == {
+        "urgent": (10800.0, 1), "high": (172800.0, 1), "normal": (None, 0), "low": (None, 0)}
+
+
+def test_calls_resolved_and_negative_share_on_the_leaderboard_and_the_agent_page(org, week, manager_client):
+    """Calls resolved: t2 (phone, Bo) only. Negative share: Aino c1 5, c2 2 -> 50%; Bo c3 4 -> 0%.
+    Median of the two agents: calls (0 + 1) / 2 = 0.5 (shown 1, half up), negative share 25%."""
+    computed = {g["key"]: g["metrics"] for g in compute(
+        organization=org, metric_ids=["tickets_total", "csat"], first=MONDAY, last=SUNDAY, group_by="agent")["groups"]}
+    assert (computed["a1"]["tickets_total"]["calls_resolved"], computed["a2"]["tickets_total"]["calls_resolved"]) == (0, 1)
+    assert (computed["a1"]["csat"]["negative_share"], computed["a2"]["csat"]["negative_share"]) == (50.0, 0.0)
+    page = parse(manager_client.get(url("report_agents", org), WEEK_QUERY))
+    ids = [c.id for c in AGENTS.tables[0].columns]
+    rows = {r["key"]: r for r in page.tables["leaderboard"]}
+    calls, share = ids.index("tickets_total.calls_resolved"), ids.index("csat.negative_share")
+    assert [rows[k]["cells"][calls]["text"] for k in ("a1", "a2", "median")] == ["0", "1", "1"]
+    assert [rows[k]["cells"][share]["text"] for k in ("a1", "a2", "median")] == ["50.0%", "0.0%", "25.0%"]
+    assert rows["median"]["cells"][calls]["value"] == "0.5"
+    csv_rows, xlsx_rows = exported(manager_client, "report_agents", org, "leaderboard")
+    header = csv_rows[0]
+    i = next(n for n, h in enumerate(header) if h == "Calls resolved [tickets_total.calls_resolved]")
+    j = next(n for n, h in enumerate(header) if h == "Negative share [csat.negative_share]")
+    csv_by, xlsx_by = {r[0]: r for r in csv_rows[1:]}, {r[0]: r for r in xlsx_rows[1:]}
+    assert [csv_by[k][i] for k in ("a1", "a2", "median")] == ["0", "1", "1.0"]  # the median: 0.5 to 0 decimals
+    assert [xlsx_by[k][i] for k in ("a1", "a2", "median")] == [0, 1, 1]
+    assert [csv_by[k][j] for k in ("a1", "a2", "median")] == ["50.0", "0.0", "25.0"]
+    assert [xlsx_by[k][j] for k in ("a1", "a2", "median")] == [50.0, 0.0, 25.0]
+
+    agent_page = parse(manager_client.get(url("report_agent", org, agent_id=week["a2"].pk), WEEK_QUERY))
+    # Bo is alone in Tier 2: the team median is his own figure.
+    assert agent_page.cards["tickets_total.calls_resolved"]["value"] == "1"
+    assert agent_page.cards["tickets_total.calls_resolved"]["median"] == "Team median: 1"
+    assert agent_page.cards["csat.negative_share"]["value"] == "0.0%"
+
+
+def test_the_share_of_all_chats_per_tag(org, week, manager_client):
+    """Five chats in the week; billing on c1 and c2 (2 / 5 = 40%), vip on c2 (1 / 5 = 20%): a chat
+    with two tags counts under each, and the untagged ones count in the total."""
+    groups = {g["key"]: g["metrics"]["chats_total"] for g in compute(
+        organization=org, metric_ids=["chats_total"], first=MONDAY, last=SUNDAY, group_by="tag")["groups"]}
+    assert {k: (v["value"], v["share"]) for k, v in groups.items()} == {"billing": (2, 40.0), "vip": (1, 20.0)}
+    # Filtered to one tag, the share is still of every chat of the range.
+    (vip,) = compute(organization=org, metric_ids=["chats_total"], first=MONDAY, last=SUNDAY, group_by="tag",
+                     filters={"tag": ["vip"]})["groups"]
+    assert vip["metrics"]["chats_total"]["share"] == 20.0
+    page = parse(manager_client.get(url("report_tags", org), WEEK_QUERY))
+    share = [c.id for c in TAGS.section("by_tag").columns].index("chats_total.share")
+    assert {r["key"]: r["cells"][share]["text"] for r in page.tables["by_tag"]} == {"billing": "40.0%", "vip": "20.0%"}
+    csv_rows, xlsx_rows = exported(manager_client, "report_tags", org, "by_tag")
+    i = csv_rows[0].index("Share of all chats [chats_total.share]")
+    assert {r[0]: r[i] for r in csv_rows[1:]} == {"billing": "40.0", "vip": "20.0"}
+    assert {r[0]: r[i] for r in xlsx_rows[1:]} == {"billing": 40.0, "vip": 20.0}
