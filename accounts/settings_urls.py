@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from accounts import settings_sla as sla
 from accounts import settings_views as views
 
 urlpatterns = [
@@ -24,6 +25,12 @@ urlpatterns = [
     path("tags/new/", views.TagCreateView.as_view(), name="settings_tag_create"),
     path("tags/<int:tag_id>/", views.TagEditView.as_view(), name="settings_tag_edit"),
     path("tags/<int:tag_id>/merge/", views.TagMergeView.as_view(), name="settings_tag_merge"),
+    path("sla-targets/", sla.SlaTargetsView.as_view(), name="settings_sla_targets"),
+    path("sla-targets/new/", sla.SlaTargetCreateView.as_view(), name="settings_sla_target_create"),
+    path("sla-targets/<int:sla_target_id>/", sla.SlaTargetEditView.as_view(), name="settings_sla_target_edit"),
+    path("sla-targets/<int:sla_target_id>/delete/", sla.SlaTargetDeleteView.as_view(),
+         name="settings_sla_target_delete"),
+    path("business-hours/", sla.BusinessHoursView.as_view(), name="settings_business_hours"),
     path("audit/", views.AuditLogView.as_view(), name="settings_audit"),
     path("audit/export/", views.AuditExportView.as_view(), name="settings_audit_export"),
     path("api-keys/", include("accounts.api_keys_urls")),

@@ -41,8 +41,11 @@ from accounts.settings_forms import (
     TagMergeForm,
     TeamForm,
 )
+from chats.models import Channel, Priority
 from chats.services import tag_create, tag_merge, tag_update
+from reports import formatting
 from reports.freshness import rebuild_backlog
+from reports.models import SlaMetric
 
 PROFILE_SAVED = _("The profile was saved.")
 PROFILE_REBUILDING = _("The change affects figures already computed: %(days)s days are being rebuilt. "
@@ -82,6 +85,8 @@ SETTINGS_SECTIONS = [
     ("settings_teams", _("Teams"), "configure", "teams"),
     ("settings_agents", _("Agents"), "configure", "agents"),
     ("settings_tags", _("Tags"), "configure", "tags"),
+    ("settings_sla_targets", _("SLA targets"), "configure", "sla_targets"),
+    ("settings_business_hours", _("Business hours"), "configure", "business_hours"),
     ("api_key_list", _("API keys"), "manage_api_keys", "api_keys"),
     ("settings_audit", _("Audit log"), "configure", "audit"),
 ]
@@ -516,11 +521,14 @@ FIELD_LABELS = {
     "chat_links_dropped": _("chats that had both tags"), "ticket_links_moved": _("tickets moved"),
     "ticket_links_dropped": _("tickets that had both tags"), "scopes": _("scopes"), "revoked_at": _("revoked"),
     "expires_at": _("expires"), "status": _("status"),
+    "metric": _("measure"), "channel": _("channel"), "priority": _("priority"), "target_seconds": _("target"),
+    "business_hours": _("in business hours"), "intervals": _("opening hours"), "holidays": _("holidays"),
 }
 
 
 # Stored values shown by their labels in the user's language.
-VALUE_LABELS = {"role": dict(Role.choices), "week_start": dict(Weekday.choices), "csat_scale": dict(CsatScale.choices)}
+VALUE_LABELS = {"role": dict(Role.choices), "week_start": dict(Weekday.choices), "csat_scale": dict(CsatScale.choices),
+                "metric": dict(SlaMetric.choices), "channel": dict(Channel.choices), "priority": dict(Priority.choices)}
 
 
 def _shown(field: str, value):
@@ -530,6 +538,8 @@ def _shown(field: str, value):
         return ", ".join(str(v) for v in value) or "—"
     if value == "":
         return "—"
+    if field == "target_seconds" and isinstance(value, int):
+        return formatting.duration(value)
     return VALUE_LABELS.get(field, {}).get(value, value)
 
 

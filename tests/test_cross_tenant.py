@@ -31,12 +31,20 @@ SAMPLE_KWARGS: dict[str, object] = {
     "team_id": lambda organization: TeamFactory(organization=organization).pk,
     "agent_id": lambda organization: AgentFactory(organization=organization).pk,
     "tag_id": lambda organization: TagFactory(organization=organization).pk,
+    "sla_target_id": lambda organization: _sla_target(organization).pk,
     # Report schedules.
     "schedule_id": lambda organization: _schedule(organization).pk,
     # Drill-down timelines.
     "chat_id": lambda organization: ChatFactory(organization=organization).pk,
     "ticket_id": lambda organization: TicketFactory(organization=organization).pk,
 }
+
+
+def _sla_target(organization):
+    from reports.models import SlaTarget
+
+    return SlaTarget.objects.for_org(organization).create(organization=organization, metric="chat_first_response",
+                                                          target_seconds=60)
 
 
 def _schedule(organization):

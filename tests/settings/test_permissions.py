@@ -26,6 +26,8 @@ def test_every_settings_section_is_in_the_matrix():
                 "settings_invitation_revoke", "settings_teams", "settings_team_create", "settings_team_edit",
                 "settings_agents", "settings_agent_edit", "settings_tags", "settings_tag_create",
                 "settings_tag_edit", "settings_tag_merge", "settings_audit", "settings_audit_export",
+                "settings_sla_targets", "settings_sla_target_create", "settings_sla_target_edit",
+                "settings_sla_target_delete", "settings_business_hours",
                 "api_key_list", "api_key_create", "api_key_revoke"}
     assert expected <= set(SETTINGS_PAGES)
 
@@ -96,7 +98,7 @@ def test_the_settings_navigation_links_every_section(role, org, member_factory):
     client = client_for(member_factory(org, role=role))
     page = client.get(reverse("settings_home", kwargs={"org_slug": org.slug})).content.decode()
     for name in ("settings_profile", "settings_members", "settings_teams", "settings_agents", "settings_tags",
-                 "api_key_list", "settings_audit"):
+                 "settings_sla_targets", "settings_business_hours", "api_key_list", "settings_audit"):
         assert f'href="{reverse(name, kwargs={"org_slug": org.slug})}"' in page
 
 
