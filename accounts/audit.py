@@ -25,6 +25,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "api_keys": (AuditKind.API_KEY_CREATED, AuditKind.API_KEY_REVOKED),
     "sla": (AuditKind.SLA_TARGET_CREATED, AuditKind.SLA_TARGET_UPDATED, AuditKind.SLA_TARGET_DELETED,
             AuditKind.BUSINESS_HOURS_UPDATED),
+    "goals": (AuditKind.GOAL_CREATED, AuditKind.GOAL_UPDATED, AuditKind.GOAL_DELETED),
 }
 
 

@@ -24,6 +24,7 @@ KIND_GROUP_LABELS = {
     "tags": _("Tags"),
     "api_keys": _("API keys"),
     "sla": _("SLA targets and business hours"),
+    "goals": _("Goals"),
 }
 
 

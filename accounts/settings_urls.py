@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from accounts import settings_goals as goals
 from accounts import settings_sla as sla
 from accounts import settings_views as views
 
@@ -31,6 +32,9 @@ urlpatterns = [
     path("sla-targets/<int:sla_target_id>/delete/", sla.SlaTargetDeleteView.as_view(),
          name="settings_sla_target_delete"),
     path("business-hours/", sla.BusinessHoursView.as_view(), name="settings_business_hours"),
+    path("goals/", goals.GoalsView.as_view(), name="settings_goals"),
+    path("goals/<int:goal_id>/", goals.GoalEditView.as_view(), name="settings_goal_edit"),
+    path("goals/<int:goal_id>/delete/", goals.GoalDeleteView.as_view(), name="settings_goal_delete"),
     path("audit/", views.AuditLogView.as_view(), name="settings_audit"),
     path("audit/export/", views.AuditExportView.as_view(), name="settings_audit_export"),
     path("api-keys/", include("accounts.api_keys_urls")),

@@ -87,6 +87,7 @@ SETTINGS_SECTIONS = [
     ("settings_tags", _("Tags"), "configure", "tags"),
     ("settings_sla_targets", _("SLA targets"), "configure", "sla_targets"),
     ("settings_business_hours", _("Business hours"), "configure", "business_hours"),
+    ("settings_goals", _("Goals"), "configure", "goals"),
     ("api_key_list", _("API keys"), "manage_api_keys", "api_keys"),
     ("settings_audit", _("Audit log"), "configure", "audit"),
 ]
@@ -523,6 +524,7 @@ FIELD_LABELS = {
     "expires_at": _("expires"), "status": _("status"),
     "metric": _("measure"), "channel": _("channel"), "priority": _("priority"), "target_seconds": _("target"),
     "business_hours": _("in business hours"), "intervals": _("opening hours"), "holidays": _("holidays"),
+    "field": _("figure"), "at_least": _("met at or above the target"), "target": _("target"),
 }
 
 

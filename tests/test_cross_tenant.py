@@ -32,6 +32,7 @@ SAMPLE_KWARGS: dict[str, object] = {
     "agent_id": lambda organization: AgentFactory(organization=organization).pk,
     "tag_id": lambda organization: TagFactory(organization=organization).pk,
     "sla_target_id": lambda organization: _sla_target(organization).pk,
+    "goal_id": lambda organization: _goal(organization).pk,
     # Report schedules.
     "schedule_id": lambda organization: _schedule(organization).pk,
     # Drill-down timelines.
@@ -45,6 +46,12 @@ def _sla_target(organization):
 
     return SlaTarget.objects.for_org(organization).create(organization=organization, metric="chat_first_response",
                                                           target_seconds=60)
+
+
+def _goal(organization):
+    from reports.models import Goal
+
+    return Goal.objects.for_org(organization).create(organization=organization, metric="csat", field="value", at_least=True, target=85)
 
 
 def _schedule(organization):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.models import Agent, Organization, Team
 from chats.models import Channel, Tag
 from reports import components as C
+from reports import goals
 from reports.builders import local_midnight
 from reports.histogram import QUANTILES, HistogramSQL
 from reports.metrics.base import (
@@ -518,6 +519,7 @@ class _Computation:
         # and n (compute()), and no metric's value is a percentile (a duration's is its
         # average), so its histograms would be merged for nothing (half of a grouped read).
         self.quantiles = self.reader.grouped_quantiles(self.periods[:1], group_by, self.durations)
+        self.group_ids: dict = {}
 
     def hours(self, rng: DateRange) -> float:
         return sum(day_hours(self.org, day) for day in rng.each_day())
@@ -582,6 +584,7 @@ class _Computation:
         all_chats = self.all_chats() if "chats_total" in self.metric_ids else None
         hours = self.hours(self.rng)
         labels = self.dimension_labels(field, [k[0] for k in sums])
+        self.group_ids = {label[0]: pk for pk, label in labels.items()}  # group key -> stored value
         out = []
         for key, values in sums.items():
             extra = {"dimension": self.grain, "backlog": backlog.get(key, 0), "all_chats": all_chats}
@@ -682,7 +685,8 @@ def compute(
 
     Returns the API.md metrics shape: per metric ``unit``, ``value`` (None when its denominator
     is empty), ``n``, and the metric's own details; with ``compare``, ``previous`` (the same
-    number of days just before) and ``change`` (relative). ``group_by`` adds ``groups``.
+    number of days just before) and ``change`` (relative). ``group_by`` adds ``groups``. A
+    metric with goals has ``goals`` beside its figures (reports.goals.attach).
     Raises MetricsQueryError for a question that cannot be answered as asked.
     """
     metric_ids = list(dict.fromkeys(metric_ids))
@@ -729,4 +733,6 @@ def compute(
     if group_by is not None:
         response["group_by"] = group_by
         response["groups"] = run.groups()
+    goals.attach(response, organization=organization, metric_ids=metric_ids, team_ids=run.filters.get("team"),
+                 team_groups=run.group_ids if group_by == "team" else None)
     return response

@@ -193,6 +193,8 @@ class CardView:
     url: str | None = None
     median: object = None
     median_display: str | None = None
+    goal_display: str | None = None   # "≥ 85 %": the goal of this figure in the read's scope
+    goal_met: bool | None = None      # None: no goal, or no value to compare
 
 
 @dataclass
@@ -453,7 +455,15 @@ def _card(organization, fig: Figure, metrics: dict, previous: dict | None, drill
         card.url = drilldown_url(organization=organization, metric_id=fig.metric, query=drill_query, figure=fig.field)
     if median is not None:
         card.median, card.median_display = median, display(median, unit)
+    goal = (result.get("goals") or {}).get(fig.field)
+    if goal is not None:
+        card.goal_display = _goal_target(goal, unit)
+        card.goal_met = goal["met"]
     return card
+
+
+def _goal_target(goal: dict, unit: str) -> str:
+    return f"{'≥' if goal['at_least'] else '≤'} {display(goal['target'], unit)}"
 
 
 def team_median(values) -> float | None:
@@ -583,6 +593,9 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
         label = team_median_label(len(view.rows))
         view.footer.append(RowView(keys=[Cell("median", _("Median")), Cell(label, label)],
                                    cells=[Cell(m, display(m, c.unit)) for m, c in zip(medians, view.columns, strict=True)]))
+    if by == TIME:  # the goal lines of the trend charts: the read's own goals (one scope for every period)
+        view.extra["goals"] = {fig.id: goal for fig in table.columns
+                               if (goal := (result["metrics"].get(fig.metric, {}).get("goals") or {}).get(fig.field))}
     view.charts = [_chart(chart, table, view) for chart in table.charts] if table.chart_open else []
     if not view.rows:
         view.empty_text = _("No data in this range.")
@@ -633,6 +646,12 @@ def _chart(chart, table: Table, view: TableView) -> ChartView:
             datasets.append({"label": _("{header} (previous period)").format(header=column.header),
                              "unit": column.unit, "data": [r.cells[i].previous for r in view.rows],
                              "display": [r.cells[i].previous_display for r in view.rows], "previous": True})
+        goal = view.extra.get("goals", {}).get(figure_id)
+        if goal is not None:
+            shown = _goal_target(goal, column.unit)
+            datasets.append({"label": _("Goal {target}").format(target=shown), "unit": column.unit,
+                             "data": [goal["target"]] * len(view.rows), "display": [shown] * len(view.rows),
+                             "previous": False, "goal": True})
     return ChartView(id=f"chart-{table.id}-{chart.id}", title=str(chart.title), kind=chart.kind,
                      labels=[r.chart_label or r.keys[-1].display for r in view.rows], datasets=datasets)
 

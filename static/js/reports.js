@@ -16,6 +16,10 @@
       if (previous) previous.destroy();
       let colour = 0;
       const datasets = spec.datasets.map((d) => {
+        if (d.goal) {  // the figure's goal: a flat dashed line, also over bars
+          return { label: d.label, data: d.data, display: d.display, type: "line", borderColor: "#067647",
+                   borderDash: [8, 4], borderWidth: 2, pointRadius: 0, fill: false, order: -1 };
+        }
         const base = d.previous ? "#98a2b3" : COLOURS[colour++ % COLOURS.length];
         return {
           label: d.label, data: d.data, display: d.display,

@@ -25,7 +25,8 @@ def test_every_settings_section_is_in_the_matrix():
                 "settings_member_edit", "settings_member_remove", "settings_invitation_resend",
                 "settings_invitation_revoke", "settings_teams", "settings_team_create", "settings_team_edit",
                 "settings_agents", "settings_agent_edit", "settings_tags", "settings_tag_create",
-                "settings_tag_edit", "settings_tag_merge", "settings_audit", "settings_audit_export",
+                "settings_tag_edit", "settings_tag_merge", "settings_goals", "settings_goal_edit",
+                "settings_goal_delete", "settings_audit", "settings_audit_export",
                 "settings_sla_targets", "settings_sla_target_create", "settings_sla_target_edit",
                 "settings_sla_target_delete", "settings_business_hours",
                 "api_key_list", "api_key_create", "api_key_revoke"}
