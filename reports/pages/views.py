@@ -12,7 +12,7 @@ from accounts.mixins import OrgMixin
 from accounts.models import Agent, Team
 from chats.models import Channel, Tag
 from reports.exports import FORMATS, export_response
-from reports.models import DaySnapshot
+from reports.models import DaySnapshot, DirtyDay
 from reports.pages import renderer
 from reports.pages.catalogue import AGENT, NAV_PAGES, PAGES
 from reports.pages.params import GROUP_BY_LABELS, ONE_FILTER_HELP, PRESETS, parse_query
@@ -93,6 +93,9 @@ class ReportPageView(OrgMixin, View):
     def context(self, query, rendered, messages) -> dict:
         org = self.organization
         has_any_data = rendered.data_as_of is not None or DaySnapshot.objects.for_org(org).exists()
+        # Data received but no day built yet (a first import, a worker not running): say so,
+        # rather than "no data yet".
+        days_waiting = 0 if has_any_data else DirtyDay.objects.for_org(org).count()
         kept = {k: self.request.GET[k] for k in self.request.GET if k == "measure" or k.endswith("_sort")}
         for section in rendered.sections:
             if section.exportable:
@@ -105,7 +108,7 @@ class ReportPageView(OrgMixin, View):
             "page": self.page, "messages_list": messages, "nav_pages": NAV_PAGES,
             "presets": list(PRESETS.items()), "group_bys": list(GROUP_BY_LABELS.items()),
             "filter_options": self.filter_options(), "selected_filters": selected,
-            "one_filter_help": ONE_FILTER_HELP, "has_any_data": has_any_data,
+            "one_filter_help": ONE_FILTER_HELP, "has_any_data": has_any_data, "days_waiting": days_waiting,
             "page_title": self.page_title(), "agent": self.agent(),
             "chats_bulk_url": self.request.build_absolute_uri("/api/v1/chats/bulk"),
             "can_manage_api_keys": self.membership.can("manage_api_keys"),

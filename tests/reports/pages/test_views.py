@@ -269,6 +269,19 @@ def test_an_organization_without_data_is_told_how_to_send_it(org, role_client):
     assert "http://testserver/api/v1/chats/bulk" in body
 
 
+def test_data_received_but_not_yet_built_is_not_called_missing(org, manager_client):
+    """A first import whose days wait for the worker: "being processed", not "no data yet"."""
+    from reports.freshness import mark_dirty
+    from tests.reports.dataset import build_week
+
+    build_week(org)
+    mark_dirty(organization=org, days={MONDAY, MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2)},
+               enqueue=False)
+    body = manager_client.get(url("report_overview", org), WEEK_QUERY).content.decode()
+    assert "Your data is being processed" in body and "3 days of figures are waiting to be built" in body
+    assert "No helpdesk data yet" not in body
+
+
 def test_a_range_without_data_says_so(org, week, manager_client):
     body = manager_client.get(url("report_overview", org), {"from": "2025-01-01", "to": "2025-01-07"}).content.decode()
     assert "No chats, tickets or survey answers in this range." in body
