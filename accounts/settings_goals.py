@@ -44,7 +44,7 @@ class GoalForm(forms.Form):
                                   empty_label=_("Whole organization"),
                                   help_text=_("A team's goal replaces the organization's on that team's figures."))
     direction = forms.ChoiceField(label=_("Met when the figure is"), required=False, choices=(
-        ("", _("better than the target (the figure's own direction)")),
+        ("", _("on its better side (default)")),
         ("at_least", _("at least the target (≥)")),
         ("at_most", _("at most the target (≤)")),
     ))
