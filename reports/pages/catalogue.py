@@ -221,6 +221,13 @@ TAGS = Page(
               sortable=True, link_rows="filter",
               note=_("Choose a tag (or a row) to see its trend below. A chat with two tags counts under each, so "
                      "the shares can add up to more than 100%.")),
+        Table("by_category", _("Tags by category"), "tag",
+              columns=(Figure("chats_total", label=_("Chats with the tag")),
+                       Figure("chats_total", "share", label=_("Share of all chats"), unit=PCT, higher_is_better=None),
+                       Figure("csat")),
+              sortable=True, link_rows="filter", chart_open=False, by_category=True,
+              note=_("Each tag under the category it has in Settings → Tags. Categories are not totalled: a chat "
+                     "with two tags of one category would be counted twice.")),
         Table("trend", _("Tag usage over time"), TIME, compare=True,
               columns=(Figure("tag_usage"), Figure("chats_total")),
               charts=(Chart("usage", _("Chats with a tag"), ("tag_usage",)),)),

@@ -115,6 +115,10 @@ class Table:
     link_rows: str | None = None  # "agent": each row links to its agent page; "filter": filters the page by it
     note: str | Promise | None = None
     chart_open: bool = True   # False: the table is shown, no chart
+    # Tag tables: rows under their tag's category (a heading row per category; the category is a
+    # key column of the export). No category total: a chat with two tags of one category would
+    # count twice, and snapshots have no category grain.
+    by_category: bool = False
 
     def column(self, figure_id: str) -> Figure:
         return next(c for c in self.columns if c.id == figure_id)

@@ -58,6 +58,7 @@ HEATMAP_WITH_FILTER = gettext_noop("The heatmap cannot be filtered by {filter}: 
                                     "filtered heatmap would show other {filter_plural}' chats. Remove the filter to see "
                                     "the whole organization's heatmap.")
 COMMENTS_FILTERS = ("agent", "team")
+NO_CATEGORY = _("No category")
 
 
 def dimension_plural(dimension: str) -> str:
@@ -98,6 +99,7 @@ class RowView:
     cells: list[Cell]
     url: str | None = None
     badge: str | None = None
+    group: str | None = None     # a heading the row is listed under (a tag's category)
     previous_key: object = None  # the previous period's group (time tables with comparison)
     chart_label: str | None = None
 
@@ -534,6 +536,8 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
         view.key_columns = [ColumnView(group_by, _("Period"), numeric=False)]
     else:
         view.key_columns = [ColumnView(by, _("Id"), numeric=False), ColumnView(f"{by}_name", _("Name"), numeric=False)]
+        if table.by_category:
+            view.key_columns.insert(1, ColumnView("tag_category", _("Category"), numeric=False))
     view.columns = [ColumnView(c.id, c.header, c.value_unit, c.digits) for c in table.columns]
     blocked = _table_blocked(table, query, filters)
     if blocked:
@@ -569,6 +573,10 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
             row_query = {**drill_query, by: [group["key"]]}
             keys = [Cell(group["key"], str(group["key"])), Cell(str(group["label"]), str(group["label"]))]
             row_chart_label = str(group["label"])
+            if table.by_category:
+                tag = tags.get(group["key"])
+                category = tag.category if tag is not None and tag.category else ""
+                keys.insert(1, Cell(category, category or str(NO_CATEGORY)))
         cells = [_figure_cell(organization, fig, group["metrics"].get(fig.metric), row_query) for fig in table.columns]
         row = RowView(keys=keys, cells=cells, chart_label=row_chart_label)
         if view.compare and i < len(previous_groups):
@@ -588,6 +596,10 @@ def _table(organization, table: Table, query: ReportQuery, filters, results: _Re
     if by == TIME and view.compare:
         view.extra["previous_range"] = formatting.date_range(query.previous.first, query.previous.last)
     _sort(view, table, params, query, urls)
+    if table.by_category:  # under their categories, A→Z, uncategorized last; the sort holds within each
+        for row in view.rows:
+            row.group = row.keys[1].display
+        view.rows.sort(key=lambda r: (not r.keys[1].value, str(r.keys[1].value).lower()))
     if table.median and view.rows:
         medians = [team_median(r.cells[i].value for r in view.rows) for i in range(len(view.columns))]
         label = team_median_label(len(view.rows))
