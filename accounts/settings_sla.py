@@ -204,8 +204,6 @@ SLA_TARGET_CREATED = _("The SLA target “%(target)s” was created.")
 SLA_TARGET_SAVED = _("The SLA target “%(target)s” was saved.")
 SLA_TARGET_DELETED = _("The SLA target “%(target)s” was deleted.")
 SLA_NO_DAYS = _("No conversations are measured by it yet, so no figures change.")
-SLA_NO_SCHEDULE = _("The organization has no business hours yet: business-hours targets measure calendar time "
-                    "until a schedule is set under Business hours.")
 BUSINESS_HOURS_SAVED = _("The business hours were saved.")
 SCHEDULE_INVALID = _("Nothing was saved: correct the rows marked below.")
 
@@ -228,9 +226,8 @@ class SlaMixin(SettingsMixin):
 
     def saved(self, message, target, days):
         text = message % {"target": describe(target)}
+        # Without a schedule the list it returns to says what a business-hours target measures.
         messages.success(self.request, f"{text} {rebuilding(days) if days else SLA_NO_DAYS}")
-        if getattr(target, "business_hours", False) and not self.has_schedule():
-            messages.warning(self.request, SLA_NO_SCHEDULE)
         return self.back("settings_sla_targets")
 
 

@@ -49,7 +49,7 @@ def test_create_edit_delete_each_audited_and_marking_the_chats_local_day(org, or
     page = response.content.decode()
     assert "The SLA report is being rebuilt for the 1 day this changes." in page
     # No schedule yet: the engine measures business-hours targets in calendar time, and the page says so.
-    assert "business-hours targets measure calendar time until a schedule is set" in page
+    assert "targets in business hours measure calendar time until a schedule is set" in page
     assert dirty_days(org) == {CHAT_DAY}
 
     DirtyDay.objects.for_org(org).delete()
