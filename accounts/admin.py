@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import Agent, ApiKey, Membership, Organization, Team, User
+from accounts.models import Agent, ApiKey, AuditKind, Membership, Organization, Team, User
 from accounts.services import api_key_create, api_key_revoke
 from accounts.tenancy import OrgScopedModel
 
@@ -30,6 +30,46 @@ class OrgAdminForm(forms.ModelForm):
         return cleaned
 
 
+class AuditedAdminMixin:
+    """Configuration changed in the operators' admin gets its audit row like a change made in the
+    product (accounts.audit): who (the staff user), what, old → new, in the same transaction as
+    the save or delete (the admin runs each in one), including the bulk delete action."""
+
+    def _organization_of(self, obj):
+        return obj if isinstance(obj, Organization) else obj.organization
+
+    def _audit(self, request, obj, kind, changes):
+        from accounts.audit import audit_record
+
+        audit_record(organization=self._organization_of(obj), actor=request.user, kind=kind, target=obj,
+                     changes=changes)
+
+    def save_model(self, request, obj, form, change):
+        from accounts.audit import field_changes
+
+        fields = [f for f in form.changed_data if f in {field.name for field in obj._meta.concrete_fields}]
+        before = {}
+        if change:
+            stored = type(obj)._base_manager.filter(pk=obj.pk).first()
+            before = {f: getattr(stored, f) for f in fields} if stored is not None else {}
+        super().save_model(request, obj, form, change)
+        if change and not fields:
+            return
+        changes = field_changes(before, {f: getattr(obj, f) for f in fields}, fields)
+        self._audit(request, obj, AuditKind.ADMIN_CHANGED if change else AuditKind.ADMIN_CREATED, changes)
+
+    def delete_model(self, request, obj):
+        if not isinstance(obj, Organization):  # its log goes with it
+            self._audit(request, obj, AuditKind.ADMIN_DELETED, {})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            if not isinstance(obj, Organization):
+                self._audit(request, obj, AuditKind.ADMIN_DELETED, {})
+        super().delete_queryset(request, queryset)
+
+
 class OrgAdmin(admin.ModelAdmin):
     """Operators' view across organizations: organization column and filter on every list."""
 
@@ -49,7 +89,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "timezone", "week_start", "created_at"]
     search_fields = ["name", "slug"]
     list_filter = ["timezone", "week_start"]
@@ -84,7 +124,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(OrgAdmin):
+class MembershipAdmin(AuditedAdminMixin, OrgAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     list_select_related = ["organization", "user"]
@@ -93,13 +133,13 @@ class MembershipAdmin(OrgAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(OrgAdmin):
+class TeamAdmin(AuditedAdminMixin, OrgAdmin):
     list_display = ["name", "external_id", "organization"]
     search_fields = ["name", "external_id"]
 
 
 @admin.register(Agent)
-class AgentAdmin(OrgAdmin):
+class AgentAdmin(AuditedAdminMixin, OrgAdmin):
     list_display = ["name", "external_id", "email", "team", "active", "user", "organization"]
     list_filter = ["organization", "active"]
     list_select_related = ["organization", "team", "user"]

@@ -26,6 +26,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "sla": (AuditKind.SLA_TARGET_CREATED, AuditKind.SLA_TARGET_UPDATED, AuditKind.SLA_TARGET_DELETED,
             AuditKind.BUSINESS_HOURS_UPDATED),
     "goals": (AuditKind.GOAL_CREATED, AuditKind.GOAL_UPDATED, AuditKind.GOAL_DELETED),
+    "admin": (AuditKind.ADMIN_CREATED, AuditKind.ADMIN_CHANGED, AuditKind.ADMIN_DELETED),
 }
 
 

@@ -365,6 +365,9 @@ class AuditKind(models.TextChoices):
     GOAL_CREATED = "goal.created", _("Goal created")
     GOAL_UPDATED = "goal.updated", _("Goal changed")
     GOAL_DELETED = "goal.deleted", _("Goal deleted")
+    ADMIN_CREATED = "admin.created", _("Created in the operators' admin")
+    ADMIN_CHANGED = "admin.changed", _("Changed in the operators' admin")
+    ADMIN_DELETED = "admin.deleted", _("Deleted in the operators' admin")
 
 
 class AuditLogEntry(OrgScopedModel):

@@ -25,6 +25,7 @@ KIND_GROUP_LABELS = {
     "api_keys": _("API keys"),
     "sla": _("SLA targets and business hours"),
     "goals": _("Goals"),
+    "admin": _("Operators' admin"),
 }
 
 

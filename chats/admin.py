@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.contrib import admin
 
-from accounts.admin import OrgAdmin
+from accounts.admin import AuditedAdminMixin, OrgAdmin
 from accounts.models import Organization
 from chats.models import (
     AgentSession,
@@ -120,7 +120,7 @@ class PurchaseAdmin(OrgAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(OrgAdmin):
+class TagAdmin(AuditedAdminMixin, OrgAdmin):
     list_display = ["name", "category", "color", "high_priority", "organization"]
     list_filter = ["organization", "high_priority"]
     search_fields = ["name", "category"]

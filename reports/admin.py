@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from chats.admin import OrgAdmin
+from chats.admin import AuditedAdminMixin, OrgAdmin
 from reports.freshness import enqueue_rebuild, mark_all_days_dirty
 from reports.models import DirtyDay, SlaTarget
 
@@ -37,7 +37,7 @@ class DirtyDayAdmin(OrgAdmin):
 
 
 @admin.register(SlaTarget)
-class SlaTargetAdmin(OrgAdmin):
+class SlaTargetAdmin(AuditedAdminMixin, OrgAdmin):
     """Targets decide every day's "within target" counts: a change rebuilds the whole history."""
 
     list_display = ["organization", "metric", "channel", "priority", "target_seconds"]

@@ -239,3 +239,34 @@ def test_the_admin_refuses_an_instant_outside_its_window(org, superuser_client, 
     chat.refresh_from_db()
     assert chat.requested_at == dt.datetime(2026, 3, 2, 10, tzinfo=UTC)
     assert dirty_days(org) == set()
+
+
+# --- configuration changed in the admin is audited ----------------------------------------------
+
+def test_configuration_changed_in_the_admin_writes_audit_rows(org, superuser_client):
+    from accounts.models import AuditKind, AuditLogEntry
+
+    tag = TagFactory(organization=org, name="billing", category="", color="#2458d6")
+    data = {"organization": org.pk, "name": "invoices", "category": "Payments", "color": "#2458d6",
+            "high_priority": "on"}
+    response = superuser_client.post(admin_url(tag, "change"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = AuditLogEntry.objects.for_org(org).get(kind=AuditKind.ADMIN_CHANGED)
+    assert row.target_type == "tag" and row.target_id == tag.pk and row.actor.is_superuser
+    assert row.changes == {"name": ["billing", "invoices"], "category": ["", "Payments"],
+                           "high_priority": [False, True]}
+
+    other = TagFactory(organization=org, name="vip")
+    superuser_client.post(reverse("admin:chats_tag_changelist"),
+                          {"action": "delete_selected", "_selected_action": [tag.pk, other.pk], "post": "yes"})
+    deleted = AuditLogEntry.objects.for_org(org).filter(kind=AuditKind.ADMIN_DELETED)
+    assert sorted(deleted.values_list("target_label", flat=True)) == ["invoices", "vip"]
+
+
+def test_saving_unchanged_in_the_admin_writes_no_row(org, superuser_client):
+    from accounts.models import AuditLogEntry
+
+    team = AgentFactory(organization=org).team
+    superuser_client.post(admin_url(team, "change"), {"organization": org.pk, "name": team.name,
+                                                      "external_id": team.external_id, "active": "on"})
+    assert not AuditLogEntry.objects.for_org(org).exists()
