@@ -161,6 +161,9 @@ def tag_merge(*, organization: Organization, actor: User | None, source: Tag, ta
         changes[f"{label}_links_dropped"] = [None, dropped]
     source.archived, source.merged_into = True, target
     source.save(update_fields=["archived", "merged_into"])
+    # Tags merged into the source earlier now point at the target: merges stay one level deep,
+    # so an old name sent by a client resolves in one step (chats.ingestion.fields.TagNames).
+    Tag.objects.for_org(organization).filter(merged_into=source).update(merged_into=target)
     mark_dirty(organization=organization, days=days)
     audit_record(organization=organization, actor=actor, kind=AuditKind.TAG_MERGED, target=source, changes=changes)
     return target, days

@@ -398,10 +398,12 @@ class Ref(Field):
 
 
 class TagNames(Ref):
-    """Tag names (tags are created by the ``tags`` endpoint). The CSV cell is ``;``-separated."""
+    """Tag names (tags are created by the ``tags`` endpoint). The CSV cell is ``;``-separated.
+    The name of a tag merged into another stays an alias of the surviving tag (``merged_into_id``,
+    loaded with the names), so a client still sending the old name keeps the history together."""
 
     def __init__(self, model, name: str = "tags", **kwargs):
-        super().__init__(name, model, lookup="name", attname=None, empty=(), **kwargs)
+        super().__init__(name, model, lookup="name", attname=None, empty=(), extra=("merged_into_id",), **kwargs)
 
     def parse(self, value):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):

@@ -229,7 +229,9 @@ def _resolve_references(spec: EntitySpec, rows: list[dict | None], ctx: BatchCon
                 if missing:
                     problems[index].extend((name, str(UNKNOWN_REFERENCE % {"entity": entity, "value": echo(n)}))
                                            for n in missing)
-                row[name] = tuple(table[n][0] for n in value if n in table)
+                # A merged tag's name links the tag it was merged into (chats.services.tag_merge
+                # keeps merges one level deep); dict.fromkeys: an alias and its tag count once.
+                row[name] = tuple(dict.fromkeys(table[n][1] or table[n][0] for n in value if n in table))
             continue
         for index, row in valid:
             value = row[name]

@@ -185,3 +185,30 @@ def test_after_the_rebuild_tag_snapshots_move_to_the_survivor_and_org_totals_hol
     assert org_totals(org, *totals) == before_org
     # The one link dropped (chat2's second tag) is the only org-level change.
     assert DaySnapshot.objects.for_org(org).get(day=D(2026, 3, 2)).tag_assignments == 2
+
+
+@pytest.mark.django_db
+def test_a_merged_tags_name_keeps_working_in_ingestion_as_an_alias(org, merge_data):
+    """A client still sending "invoice" after the merge links "billing"; sending both links it once;
+    merging billing into a third tag later moves the alias along (merges stay one level deep)."""
+    from chats.ingestion import bulk_upsert
+    from chats.models import Chat
+
+    source, target = merge_data
+    tag_merge(organization=org, actor=None, source=source, target=target)
+    bulk_upsert(organization=org, entity="chats", items=[
+        {"external_id": "late-1", "requested_at": "2026-03-02T11:00:00+00:00", "tags": ["invoice"]},
+        {"external_id": "late-2", "requested_at": "2026-03-02T11:30:00+00:00", "tags": ["invoice", "billing"]},
+    ])
+    for ext in ("late-1", "late-2"):
+        chat = Chat.objects.for_org(org).get(external_id=ext)
+        assert list(ChatTag.objects.for_org(org).filter(chat=chat).values_list("tag_id", flat=True)) == [target.pk]
+
+    final = TagFactory(organization=org, name="payments")
+    tag_merge(organization=org, actor=None, source=target, target=final)
+    source.refresh_from_db()
+    assert source.merged_into_id == final.pk
+    bulk_upsert(organization=org, entity="chats", items=[
+        {"external_id": "late-3", "requested_at": "2026-03-02T12:00:00+00:00", "tags": ["invoice"]}])
+    chat = Chat.objects.for_org(org).get(external_id="late-3")
+    assert list(ChatTag.objects.for_org(org).filter(chat=chat).values_list("tag_id", flat=True)) == [final.pk]
