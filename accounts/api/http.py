@@ -8,7 +8,9 @@
 - :class:`BodySizeLimitMiddleware`: a request to ``/api/`` whose declared body is larger than
   ``API_MAX_BODY_BYTES`` is answered ``413`` before anything reads the body.
 - :func:`not_found`: the catch-all ``/api/...`` route, so an unknown API URL is a JSON ``404``
-  (``handler404`` only applies when DEBUG is off, and would render HTML for the whole site).
+  (``handler404`` only applies when DEBUG is off, and would render HTML for the whole site), for
+  every method: it is CSRF-exempt, so a cookie-less PATCH or DELETE is not answered with the HTML
+  CSRF page.
 - :func:`server_error`: ``handler500``; a failure under ``/api/`` outside a DRF view is a JSON
   500 with the request id, elsewhere Django's page.
 """
@@ -22,6 +24,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.api.errors import (
     NOT_FOUND,
@@ -85,6 +88,7 @@ class BodySizeLimitMiddleware:
             return 0
 
 
+@csrf_exempt  # an unknown URL changes nothing: a PATCH or DELETE gets the JSON 404, not the CSRF page
 def not_found(request, *args, **kwargs):
     return JsonResponse(error_body("not_found", NOT_FOUND), status=404)
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from django.core.exceptions import RequestDataTooBig
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from accounts.api.errors import BODY_TOO_LARGE, exception_handler
@@ -111,5 +111,8 @@ def test_401_and_403_are_in_the_error_shape(org, api_client_for):
 def test_404_405_and_415_are_in_the_error_shape(api_client):
     _error(api_client.get("/api/v1/teams/nope/"), 404, "not_found")
     _error(api_client.get("/api/nothing-here"), 404, "not_found")
+    strict = Client(enforce_csrf_checks=True)  # as a browser-less caller without a CSRF cookie
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        _error(strict.generic(method, "/api/v1/nothing-here/", "{}", content_type="application/json"), 404, "not_found")
     _error(api_client.put(LIST_URL, {}, format="json"), 405, "method_not_allowed")
     _error(api_client.post(BULK_URL, "name=x", content_type="text/plain"), 415, "unsupported_media_type")
