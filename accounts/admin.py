@@ -30,10 +30,9 @@ class OrgAdminForm(forms.ModelForm):
         return cleaned
 
 
-class AuditedAdminMixin:
-    """Configuration changed in the operators' admin gets its audit row like a change made in the
-    product (accounts.audit): who (the staff user), what, old → new, in the same transaction as
-    the save or delete (the admin runs each in one), including the bulk delete action."""
+class AuditedInlinesMixin:
+    """Rows added, changed or deleted through an admin page's inlines (memberships on the
+    organization and user pages) get their audit rows, in the save's transaction."""
 
     def _organization_of(self, obj):
         return obj if isinstance(obj, Organization) else obj.organization
@@ -43,6 +42,38 @@ class AuditedAdminMixin:
 
         audit_record(organization=self._organization_of(obj), actor=request.user, kind=kind, target=obj,
                      changes=changes)
+
+    def save_formset(self, request, form, formset, change):
+        from accounts.audit import field_changes
+
+        concrete = {field.name for field in formset.model._meta.concrete_fields}
+        changed_fields, before = {}, {}
+        for inline_form in formset.initial_forms:
+            obj = inline_form.instance
+            if formset._should_delete_form(inline_form):
+                self._audit(request, obj, AuditKind.ADMIN_DELETED, {})
+            elif inline_form.has_changed():
+                fields = [name for name in inline_form.changed_data if name in concrete]
+                stored = formset.model._base_manager.filter(pk=obj.pk).first()
+                changed_fields[obj.pk] = fields
+                before[obj.pk] = {name: getattr(stored, name) for name in fields} if stored is not None else {}
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            fields = [name for name in concrete if name not in {"id", "created_at"}]
+            self._audit(request, obj, AuditKind.ADMIN_CREATED,
+                        field_changes({}, {name: getattr(obj, name) for name in fields}, fields))
+        for obj, _names in formset.changed_objects:
+            fields = changed_fields.get(obj.pk, [])
+            if fields:
+                self._audit(request, obj, AuditKind.ADMIN_CHANGED,
+                            field_changes(before[obj.pk], {name: getattr(obj, name) for name in fields}, fields))
+
+
+class AuditedAdminMixin(AuditedInlinesMixin):
+    """Configuration changed in the operators' admin gets its audit row like a change made in the
+    product (accounts.audit): who (the staff user), what, old → new, in the same transaction as
+    the save or delete (the admin runs each in one), including the bulk delete action and the
+    rows of its inlines."""
 
     def save_model(self, request, obj, form, change):
         from accounts.audit import field_changes
@@ -107,7 +138,7 @@ class OrganizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedInlinesMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "language", "is_staff", "is_active", "last_login", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "memberships__organization"]

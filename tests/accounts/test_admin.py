@@ -2,6 +2,7 @@
 tenant data mark the touched local days dirty so their snapshots get rebuilt."""
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
@@ -270,3 +271,84 @@ def test_saving_unchanged_in_the_admin_writes_no_row(org, superuser_client):
     superuser_client.post(admin_url(team, "change"), {"organization": org.pk, "name": team.name,
                                                       "external_id": team.external_id, "active": "on"})
     assert not AuditLogEntry.objects.for_org(org).exists()
+
+
+class _FormValues(HTMLParser):
+    """What a browser would post for the admin change form: inputs, checked boxes, selected options."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select = None
+        self._textarea = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.values[name] = a.get("value") or ("on" if a.get("type") == "checkbox" else "")
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def _admin_form(client, obj) -> dict:
+    response = client.get(admin_url(obj))
+    assert response.status_code == 200
+    values = _FormValues(response.content.decode()).values
+    return {name: value for name, value in values.items() if "__prefix__" not in name}
+
+
+def test_memberships_edited_inline_on_the_organization_page_are_audited(org, superuser_client):
+    from accounts.models import AuditKind, AuditLogEntry, Role
+
+    kept = MembershipFactory(organization=org, role=Role.VIEWER)
+    removed = MembershipFactory(organization=org, role=Role.MANAGER)
+    data = _admin_form(superuser_client, org)
+    prefix = next(name[: -len("-TOTAL_FORMS")] for name in data if name.endswith("-TOTAL_FORMS"))
+    rows = {int(data[f"{prefix}-{i}-id"]): i for i in range(int(data[f"{prefix}-TOTAL_FORMS"]))}
+    data[f"{prefix}-{rows[kept.pk]}-role"] = Role.ADMIN
+    data[f"{prefix}-{rows[removed.pk]}-DELETE"] = "on"
+    response = superuser_client.post(admin_url(org), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    entries = AuditLogEntry.objects.for_org(org)
+    changed = entries.get(kind=AuditKind.ADMIN_CHANGED)
+    assert changed.target_type == "membership" and changed.target_id == kept.pk
+    assert changed.changes == {"role": [Role.VIEWER, Role.ADMIN]} and changed.actor.is_superuser
+    deleted = entries.get(kind=AuditKind.ADMIN_DELETED)
+    assert deleted.target_type == "membership" and deleted.target_id == removed.pk
+    assert entries.count() == 2
+
+
+def test_a_membership_added_inline_on_the_user_page_is_audited(org, superuser_client):
+    from accounts.models import AuditKind, AuditLogEntry, Role
+
+    user = UserFactory()
+    data = _admin_form(superuser_client, user)
+    prefix = next(name[: -len("-TOTAL_FORMS")] for name in data if name.endswith("-TOTAL_FORMS"))
+    data.update({f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-0-user": str(user.pk),
+                 f"{prefix}-0-organization": str(org.pk), f"{prefix}-0-role": Role.MANAGER})
+    response = superuser_client.post(admin_url(user), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    created = AuditLogEntry.objects.for_org(org).get()
+    assert created.kind == AuditKind.ADMIN_CREATED and created.target_type == "membership"
+    assert created.changes["role"] == [None, Role.MANAGER]
+    assert created.changes["user"] == [None, str(user)]
