@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiScope
@@ -25,3 +27,19 @@ class ApiKeyCreateForm(forms.Form):
         help_text=_("Read: GET requests. Write: sending data (bulk ingestion)."),
         error_messages={"required": NO_SCOPE},
     )
+
+
+class PreferencesForm(forms.Form):
+    """A person's own preferences (the language of pages and e-mails)."""
+
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        help_text=_("Pages after you log in and the report e-mails you receive use this language."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form: the labels follow the active language.
+        self.fields["language"].choices = [("", _("The browser's language"))] + [
+            (code, translation.get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+        ]

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -116,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(
-        _("language"), max_length=10, blank=True,
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
         help_text=_("Language of pages and e-mails; empty follows the browser."),
     )
     is_active = models.BooleanField(_("active"), default=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min, Q
@@ -34,6 +35,7 @@ AGENT_ALREADY_LINKED = _("%(email)s is already linked to the agent “%(agent)s�
 TEAM_INACTIVE = _("The team “%(team)s” is inactive: activate it before moving agents into it.")
 TEAM_NAME_TAKEN = _("A team named “%(name)s” already exists.")
 TEAM_EXTERNAL_ID_TAKEN = _("The external id “%(external_id)s” is already used by another team.")
+UNKNOWN_LANGUAGE = _("Choose one of the languages offered.")
 
 # The profile fields an owner or admin edits in the product.
 PROFILE_FIELDS = ("name", "timezone", "week_start", "follow_up_window_hours", "min_sample_size",
@@ -317,3 +319,17 @@ def agent_update(*, organization: Organization, actor: User | None, agent: Agent
     agent.save(update_fields=["team", "user"])
     audit_record(organization=organization, actor=actor, kind=AuditKind.AGENT_UPDATED, target=agent, changes=changes)
     return agent, days
+
+
+# --- Personal preferences ------------------------------------------------------------------
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Save ``user``'s page and e-mail language (a code of settings.LANGUAGES, or "" to follow
+    the browser). A personal preference, not organization configuration: no audit row."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": UNKNOWN_LANGUAGE}, code="unknown_language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

@@ -1,14 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
 
-from accounts.forms import EmailAuthenticationForm
+from accounts.forms import EmailAuthenticationForm, PreferencesForm
 from accounts.mixins import OrgMixin
 from accounts.models import Agent
 from accounts.selectors import membership_list, organization_inventory
+from accounts.services import user_set_language
 from reports.freshness import rebuild_backlog
 
 # Labels of organization_inventory()'s keys, in the order the home page shows them. Helpdesk
@@ -26,6 +31,7 @@ INVENTORY_SETUP_LABELS = {
     "members": _("Members"),
     "api_keys": _("API keys"),
 }
+PREFERENCES_SAVED = _("Your preferences were saved.")
 # Ingestion paths named on the empty state (shared/API.md).
 CHATS_BULK_PATH = "/api/v1/chats/bulk"
 
@@ -40,11 +46,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         language = form.get_user().language
         if language in dict(settings.LANGUAGES):
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, language,
-                max_age=settings.LANGUAGE_COOKIE_AGE, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            )
+            _remember_language(response, language)
         return response
 
 
@@ -102,3 +104,45 @@ class OrgHomeView(OrgMixin, TemplateView):
             Agent.objects.for_org(self.organization).filter(user=self.request.user).first(),
         )
         return context
+
+
+def _remember_language(response, language: str):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language,
+        max_age=settings.LANGUAGE_COOKIE_AGE, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
+
+
+@require_POST
+def set_language(request):
+    """The header's language selector: Django's ``set_language`` (cookie, then back to ``next``),
+    and for a logged-in person their saved language too, so e-mails and the next log-in follow."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_set_language(user=request.user, language=language)
+    return response
+
+
+class PreferencesView(LoginRequiredMixin, FormView):
+    """``/accounts/preferences/``: a person's own language (pages and report e-mails)."""
+
+    template_name = "accounts/preferences.html"
+    form_class = PreferencesForm
+
+    def get_initial(self):
+        return {"language": self.request.user.language}
+
+    def form_valid(self, form):
+        language = form.cleaned_data["language"]
+        user_set_language(user=self.request.user, language=language)
+        # The choice applies from this response on; "browser" drops the cookie for Accept-Language.
+        with translation.override(language or translation.get_language_from_request(self.request)):
+            messages.success(self.request, str(PREFERENCES_SAVED))
+        response = redirect("preferences")
+        if language:
+            return _remember_language(response, language)
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response

@@ -17,6 +17,7 @@ api_v1 = [
 urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/preferences/", account_views.PreferencesView.as_view(), name="preferences"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/", include("accounts.invitation_urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
@@ -28,6 +29,8 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/docs/swagger/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs_swagger"),
     re_path(r"^api/", api_http.not_found),  # any other /api/ URL: a JSON 404 in the error shape
+    # The header's selector also saves a logged-in person's language (before Django's own view).
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
