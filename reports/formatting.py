@@ -76,21 +76,35 @@ def signed_percent(value, digits: int = 1, *, locale: Locale | None = None) -> s
     return ("+" if value > 0 else "−" if value < 0 else "±") + text
 
 
-def _unit(amount: int, unit: str, locale: Locale) -> str:
-    return format_unit(amount, f"duration-{unit}", length="short", locale=locale)
+@functools.lru_cache(maxsize=256)
+def _unit_pattern(unit: str, locale: Locale) -> str:
+    """CLDR's narrow pattern of a duration unit where it keeps the short pattern's spacing
+    (Bulgarian ``{0} с`` for ``{0} сек``), else the short one (Finnish ``{0} min``, not the
+    code-like ``{0}min``). Babel does not fall back from a missing narrow pattern itself."""
+    patterns = locale._data["unit_patterns"][f"duration-{unit}"]
+    short, narrow = patterns.get("short", {}), patterns.get("narrow", {})
+    short_other, narrow_other = short.get("other", "{0}"), narrow.get("other")
+    if narrow_other and narrow_other.startswith("{0} ") == short_other.startswith("{0} "):
+        return "narrow"
+    return "short"
+
+
+def _unit(amount, unit: str, locale: Locale, **kwargs) -> str:
+    return format_unit(amount, f"duration-{unit}", length=_unit_pattern(unit, locale), locale=locale, **kwargs)
 
 
 def duration(seconds, *, locale: Locale | None = None) -> str:
-    """Seconds as people read a support duration: ``45 s``, ``2 min 05 s``, ``1 h 02 min``,
-    ``3 d 4 h`` (two units at most, the smaller zero-padded where it follows a larger)."""
+    """Seconds as people read a support duration: ``45 s``, ``2 min 5 s``, ``1 h 2 min``,
+    ``3 d 4 h``; Chinese ``2分钟5秒``. Two units at most; a zero second unit is left out
+    (``1 min``), as Intl.DurationFormat does. Units are CLDR's (see _unit_pattern); they are
+    joined by a space unless the language writes a unit without one."""
     if seconds is None:
         return EMPTY
     locale = locale or current_locale()
     total = int(math.floor(seconds + 0.5))
     if total < 60:
         if 0 < seconds < 10 and seconds != total:  # sub-10-second averages keep one decimal
-            return _format(format_unit, seconds, measurement_unit="duration-second", length="short",
-                           locale=locale, format="#,##0.0")
+            return _format(_unit, seconds, unit="second", locale=locale, format="#,##0.0")
         return _unit(total, "second", locale)
     days, rest = divmod(total, 86_400)
     hours, rest = divmod(rest, 3_600)
@@ -101,11 +115,9 @@ def duration(seconds, *, locale: Locale | None = None) -> str:
         parts = [(hours, "hour"), (minutes, "minute")]
     else:
         parts = [(minutes, "minute"), (secs, "second")]
-    first, second = parts
-    text = _unit(first[0], first[1], locale)
-    second_text = format_unit(second[0], f"duration-{second[1]}", length="short", locale=locale,
-                              format="00" if second[1] in ("minute", "second") else "0")
-    return f"{text} {second_text}"
+    texts = [_unit(amount, unit, locale) for amount, unit in parts if amount or unit == parts[0][1]]
+    spaced = any(space in texts[0] for space in (" ", "\xa0", "\u202f"))
+    return (" " if spaced else "").join(texts)
 
 
 def score(value, digits: int = 2, *, locale: Locale | None = None) -> str:

@@ -113,7 +113,7 @@ def test_an_overlapping_target_is_400_naming_the_clash(org, api_client, chat):
                                format="json")
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "invalid", "message": "The request is invalid.", "details": [
-        {"message": "This target overlaps the existing target “Chat first response, Chat ≤ 1 min 00 sec "
+        {"message": "This target overlaps the existing target “Chat first response, Chat ≤ 1 min "
                     "(calendar hours)” (the same measure, channel and priority): change that one instead."}]}}
     assert SlaTarget.objects.for_org(org).count() == 1
     assert dirty_days(org) == set() and not sla_audit(org).exists()
