@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import models
 
@@ -51,17 +53,32 @@ def field_changes(before: dict, after: dict, fields: Iterable[str]) -> dict[str,
     return changes
 
 
+# Who rows written without a User as actor are signed by (an API key's label), set by audit_signed_as.
+_SIGNED_AS: ContextVar[str] = ContextVar("audit_signed_as", default="")
+
+
+@contextmanager
+def audit_signed_as(label: str) -> Iterator[None]:
+    """Audit rows written inside with ``actor=None`` name ``label`` under “By” (the API signs
+    with its key's name: services take a User as the actor, and a key is none)."""
+    token = _SIGNED_AS.set(label)
+    try:
+        yield
+    finally:
+        _SIGNED_AS.reset(token)
+
+
 def audit_record(
     *, organization: Organization, actor: User | None, kind: str, target: models.Model | None = None,
     target_type: str = "", target_label: str = "", changes: dict | None = None,
 ) -> AuditLogEntry:
-    """Write one audit row (inside the caller's transaction). ``actor`` None: an operator or
-    command outside the product (Django admin, manage.py)."""
+    """Write one audit row (inside the caller's transaction). ``actor`` None: an API key (see
+    :func:`audit_signed_as`) or a command outside the product (manage.py)."""
     if target is not None:
         target_type = target_type or target._meta.model_name
         target_label = target_label or str(target)
     return AuditLogEntry.objects.for_org(organization).create(
-        organization=organization, actor=actor, actor_email=actor.email if actor else "", kind=kind,
+        organization=organization, actor=actor, actor_email=(actor.email if actor else _SIGNED_AS.get())[:254], kind=kind,
         target_type=target_type, target_id=getattr(target, "pk", None), target_label=target_label[:300],
         changes=changes or {},
     )

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -25,7 +24,7 @@ from rest_framework.response import Response
 
 from accounts.api.base import OrgAPIView
 from accounts.api.errors import NOT_FOUND
-from accounts.models import AuditLogEntry
+from accounts.audit import audit_signed_as
 from chats.api.read_views import ReadCursorPagination
 from chats.models import Channel, Priority
 from reports.breaches import MEASURE_IDS
@@ -124,17 +123,10 @@ def api_key_label(key) -> str:
 
 
 @contextmanager
-def written_by_api_key(request, organization):
-    """Run a service call in one transaction with its audit rows signed by the request's API key.
-
-    The services take a User as the actor; a key is none, so the service writes actor None and
-    the rows it wrote in this transaction get the key's name in ``actor_email`` (what the log
-    shows under “By”) before the transaction commits."""
-    with transaction.atomic():
-        last = AuditLogEntry.objects.for_org(organization).aggregate(last=Max("pk"))["last"] or 0
+def written_by_api_key(request):
+    """Run a service call in one transaction with its audit rows signed by the request's API key."""
+    with transaction.atomic(), audit_signed_as(api_key_label(request.auth)):
         yield
-        AuditLogEntry.objects.for_org(organization).filter(pk__gt=last, actor__isnull=True, actor_email="").update(
-            actor_email=api_key_label(request.auth)[:254])
 
 
 def api_validation_error(error: DjangoValidationError) -> ValidationError:
@@ -201,7 +193,7 @@ class SlaTargetViewSet(OrgAPIView, viewsets.GenericViewSet):
     def create(self, request):
         data = service_data(request.data)
         try:
-            with written_by_api_key(request, self.organization):
+            with written_by_api_key(request):
                 target, _days = sla_target_create(organization=self.organization, actor=None, **data)
         except DjangoValidationError as error:
             raise api_validation_error(error) from error
@@ -211,7 +203,7 @@ class SlaTargetViewSet(OrgAPIView, viewsets.GenericViewSet):
         target = self.get_object()
         data = service_data(request.data)
         try:
-            with written_by_api_key(request, self.organization):
+            with written_by_api_key(request):
                 target, _days = sla_target_update(organization=self.organization, actor=None, target=target,
                                                   **data)
         except DjangoValidationError as error:
@@ -220,6 +212,6 @@ class SlaTargetViewSet(OrgAPIView, viewsets.GenericViewSet):
 
     def destroy(self, request, id=None):
         target = self.get_object()
-        with written_by_api_key(request, self.organization):
+        with written_by_api_key(request):
             sla_target_delete(organization=self.organization, actor=None, target=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
