@@ -444,6 +444,7 @@ def _card(organization, fig: Figure, metrics: dict, previous: dict | None, drill
     )
     if fig.field == "value" and result.get("ci95"):
         low, high = result["ci95"]
+        # xgettext:no-python-format
         card.interval = _("95% interval {low} to {high}").format(low=display(low, unit), high=display(high, unit))
     if previous is not None:
         before = lookup(previous.get(fig.metric) or {}, fig.field)
