@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # pytest-xdist processes (one test database each); `make test TEST_WORKERS=0` runs serially.
 TEST_WORKERS ?= auto
 
-.PHONY: install demo serve test lint bench
+.PHONY: install demo serve test lint bench messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,12 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# Compiled catalogs (locale/*/LC_MESSAGES/django.mo) are built here, not kept in git: they
+# derive from the .po files and a committed copy would go stale. Needs GNU gettext (msgfmt).
+install: $(VENV)/.installed messages
+
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=bench --ignore=staticfiles
 
 demo: install
 	$(PY) manage.py migrate --noinput
