@@ -106,6 +106,20 @@ class TagDaySnapshot(SnapshotComponents):
         constraints = [models.UniqueConstraint(fields=["organization", "day", "tag"], name="snap_tag_uniq")]
 
 
+class CannedResponseDaySnapshot(SnapshotComponents):
+    """Organization × day × canned response: its uses and seconds saved (by used_at), the
+    answered chats using it (by the chat's requested_at) and the CSAT answers of those chats (by
+    answered_at). A chat using two responses counts once under each; other sources add nothing.
+    No monthly roll-up (as the segment and touchpoint grains): an organization has few canned
+    responses, so a year of their day rows is a small read."""
+
+    canned_response = models.ForeignKey("chats.CannedResponse", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "canned_response"],
+                                               name="snap_canned_uniq")]
+
+
 class HourSnapshot(SnapshotComponents):
     """Organization × day × local hour of day (heatmap and staffing)."""
 

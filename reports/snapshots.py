@@ -29,6 +29,7 @@ from reports.builders import MAX_CHUNK_DAYS, Builder, chunks
 from reports.freshness import mark_dirty
 from reports.models import (
     AgentDaySnapshot,
+    CannedResponseDaySnapshot,
     ChannelDaySnapshot,
     DaySnapshot,
     DirtyDay,
@@ -50,6 +51,7 @@ GRAIN_MODELS = {
     "hour": (HourSnapshot, "hour"),
     "segment": (SegmentDaySnapshot, "segment"),
     "touchpoint": (TouchpointDaySnapshot, "touchpoint"),
+    "canned_response": (CannedResponseDaySnapshot, "canned_response_id"),
 }
 
 

@@ -183,9 +183,10 @@ class Builder(ChatSources, TicketSources, SurveySources, CannedSources, SessionS
                 return f"COALESCE({', '.join(cols)})" if cols else d.null(sql_type)
 
             dim, text = key("dim", "bigint"), key("dim_text", "text")
+            hour = "base.hour" if "hour" in grains else d.null("integer")  # a source of some grains only
             selects.append(
                 f"SELECT CASE GROUPING({', '.join(f'base.{c}' for c in grouped)}) {cases} END AS grain, "
-                f"base.day AS day, base.hour AS hour, {dim} AS dim, {text} AS dim_text, {out} "
+                f"base.day AS day, {hour} AS hour, {dim} AS dim, {text} AS dim_text, {out} "
                 f"FROM {rows} GROUP BY GROUPING SETS ({sets})")
         else:
             for g in grains:

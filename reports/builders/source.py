@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 # transaction length.
 MAX_CHUNK_DAYS = 31
 
-GRAINS = ("org", "agent", "team", "channel", "tag", "hour", "segment", "touchpoint")
+GRAINS = ("org", "agent", "team", "channel", "tag", "hour", "segment", "touchpoint", "canned_response")
 # Grains read from the base table's own columns (the tag grain joins the source's tag rows),
 # and the base column each groups by besides the day.
-COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel", "segment", "touchpoint")
-GROUPED_COLUMN = {"hour": "hour", **{g: f"{g}_dim" for g in ("agent", "team", "channel", "segment", "touchpoint")}}
+COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel", "segment", "touchpoint", "canned_response")
+GROUPED_COLUMN = {"hour": "hour", **{g: f"{g}_dim" for g in ("agent", "team", "channel", "segment", "touchpoint",
+                                                             "canned_response")}}
 # The parts-table column holding each grain's dimension (integer ids, text, or the hour).
 PARTS_KEY = {"org": None, "hour": "hour", "agent": "dim", "team": "dim", "tag": "dim",
-             "channel": "dim_text", "segment": "dim_text", "touchpoint": "dim_text"}
+             "channel": "dim_text", "segment": "dim_text", "touchpoint": "dim_text", "canned_response": "dim"}
 
 
 
@@ -43,8 +44,14 @@ class Source:
     params: list = field(default_factory=list)    # for `columns`, in order of appearance
     ctes: str = ""                                # extra CTEs
     cte_params: list = field(default_factory=list)
+    # Only these grains (None: org, hour, the dims' and, with tags, tag): a source whose rows
+    # repeat another's under a finer key (one per canned response of a chat) adds to that key
+    # only, never to the org's totals again.
+    only: tuple[str, ...] | None = None
 
     def supports(self, grain: str) -> bool:
+        if self.only is not None:
+            return grain in self.only
         if grain in ("org", "hour"):
             return True
         if grain == "tag":

@@ -22,8 +22,11 @@ TIME_BREAKDOWNS = ("hour", "day", "week", "month")
 DIMENSION_BREAKDOWNS = ("agent", "team", "channel", "tag")
 # Survey scores only: the answer's customer segment (else its customer's) and touchpoint.
 SURVEY_BREAKDOWNS = ("segment", "touchpoint")
-GROUPED_DIMENSIONS = DIMENSION_BREAKDOWNS + SURVEY_BREAKDOWNS
+# Canned-response usage only: per canned response (reports.models.CannedResponseDaySnapshot).
+CANNED_BREAKDOWNS = ("canned_response",)
+GROUPED_DIMENSIONS = DIMENSION_BREAKDOWNS + SURVEY_BREAKDOWNS + CANNED_BREAKDOWNS
 DEFAULT_BREAKDOWNS = TIME_BREAKDOWNS + DIMENSION_BREAKDOWNS
+SURVEY_SCORE_BREAKDOWNS = DEFAULT_BREAKDOWNS + SURVEY_BREAKDOWNS  # CSAT, NPS, CES
 ALL_BREAKDOWNS = TIME_BREAKDOWNS + GROUPED_DIMENSIONS
 
 

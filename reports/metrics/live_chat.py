@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from reports.metrics.base import (
+    CANNED_BREAKDOWNS,
+    DEFAULT_BREAKDOWNS,
     UNIT_COUNT,
     UNIT_PER_HOUR,
     UNIT_PERCENT,
@@ -155,10 +157,24 @@ def tag_usage(t: Totals) -> dict:
 
 
 @metric("canned_usage", label=_("Canned responses usage"), unit=UNIT_PERCENT, family=FAMILY, higher_is_better=None,
+        breakdowns=DEFAULT_BREAKDOWNS + CANNED_BREAKDOWNS,
         help=_("Share of answered chats with at least one canned response; canned responses per chat; "
                "CSAT of chats with and without them; time saved = Σ uses × the response's seconds saved "
-               "(default: its length typed at 40 words per minute)."))
+               "(default: its length typed at 40 words per minute). Per canned response: its uses, the "
+               "answered chats using it (their share of all answered chats), the CSAT of those chats and "
+               "the time it saved."))
 def canned_usage(t: Totals) -> dict:
+    if t.extra.get("dimension") == "canned_response":
+        # One response's group: its chats among all the range's answered chats (a chat using
+        # two responses is in both groups); CSAT "without" is the organization's, not a group's.
+        chats = t["chats_with_canned"]
+        all_answered = t.extra.get("all_answered") or 0
+        return {
+            "value": percent(chats, all_answered), "n": int(all_answered), "count": int(chats),
+            "low_sample": all_answered < t.min_sample, "chats": int(chats), "uses": int(t["canned_uses"]),
+            "per_chat": divide(t["canned_uses"], chats), "time_saved_seconds": t["canned_seconds_saved"],
+            "csat_with": percent(t["csat_canned_positive"], t["csat_canned_n"]), "csat_with_n": int(t["csat_canned_n"]),
+        }
     return ratio(
         t, "chats_with_canned", "chats_answered",
         uses=int(t["canned_uses"]),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.components import CSAT_DISTRIBUTION, csat_score_components
 from reports.metrics.base import (
-    ALL_BREAKDOWNS,
+    SURVEY_SCORE_BREAKDOWNS,
     UNIT_PERCENT,
     UNIT_SCORE,
     Totals,
@@ -21,7 +21,7 @@ from reports.metrics.base import (
 FAMILY = "satisfaction"
 
 
-@metric("csat", label=_("Customer satisfaction (CSAT)"), unit=UNIT_PERCENT, family=FAMILY, higher_is_better=True, breakdowns=ALL_BREAKDOWNS,
+@metric("csat", label=_("Customer satisfaction (CSAT)"), unit=UNIT_PERCENT, family=FAMILY, higher_is_better=True, breakdowns=SURVEY_SCORE_BREAKDOWNS,
         help=_("Positive answers ÷ all answers × 100; positive = 4–5 on 1–5, 9–10 on 1–10, “good” on good/bad. "
                "Also the average score (on the organization's CSAT scale), the share very satisfied (top score) "
                "and the count of negative answers (complaints) with their share (negative answers ÷ all answers "
@@ -40,7 +40,7 @@ def csat(t: Totals) -> dict:
     }
 
 
-@metric("nps", label=_("Net Promoter Score (NPS)"), unit=UNIT_SCORE, family=FAMILY, higher_is_better=True, breakdowns=ALL_BREAKDOWNS,
+@metric("nps", label=_("Net Promoter Score (NPS)"), unit=UNIT_SCORE, family=FAMILY, higher_is_better=True, breakdowns=SURVEY_SCORE_BREAKDOWNS,
         help=_("0–10 answers: promoters 9–10, passives 7–8, detractors 0–6. NPS = % promoters − % detractors, "
                "from −100 to 100. 95% interval from the standard error of the promoter−detractor difference."))
 def nps(t: Totals) -> dict:
@@ -54,7 +54,7 @@ def nps(t: Totals) -> dict:
     }
 
 
-@metric("ces", label=_("Customer Effort Score (CES)"), unit=UNIT_SCORE, family=FAMILY, higher_is_better=False, breakdowns=ALL_BREAKDOWNS,
+@metric("ces", label=_("Customer Effort Score (CES)"), unit=UNIT_SCORE, family=FAMILY, higher_is_better=False, breakdowns=SURVEY_SCORE_BREAKDOWNS,
         help=_("Sum of effort ratings ÷ number of answers, on the survey's scale (1–7 by default; answers on a "
                "1–5 scale are reported separately). 95% normal interval of the mean. Also the distribution "
                "(answers per score) and the Pearson correlation of CES (1–7) with CSAT (the organization's "

@@ -16,11 +16,10 @@ from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Agent, Organization, Team
-from chats.models import Channel, Tag
+from chats.models import CannedResponse, Channel, Tag
 from reports import components as C
 from reports import goals
 from reports.builders import local_midnight
@@ -41,17 +40,17 @@ MAX_RANGE_DAYS = 3 * 366
 EARLIEST_DAY = dt.date(1970, 1, 1)
 LATEST_DAY = dt.date(2099, 12, 31)
 
-UNKNOWN_METRIC = "Unknown metric “{id}”. See /api/v1/metrics/catalogue."
-UNKNOWN_BREAKDOWN = "Unknown group_by “{value}”: use one of {choices}."
-UNSUPPORTED_BREAKDOWN = "Metric “{metric}” cannot be grouped by {group_by}."
-BAD_RANGE = "“from” must not be after “to”."
-RANGE_TOO_LONG = "The range is longer than {days} days."
-DAY_OUT_OF_WINDOW = "Must be a day from {earliest} to {latest}."
-UNKNOWN_FILTER_VALUE = "Unknown {dimension} “{value}”."
-MIXED_DIMENSIONS = "Filtering by {filter} while grouping by {group_by} is not supported; filter and group by the same dimension."
-ONE_FILTER_DIMENSION = "Filter by one of agent, team, channel or tag at a time."
-NO_METRICS = "Name at least one metric."
-UNSUPPORTED_FILTER = "Metric “{metric}” cannot be filtered by {dimension}."
+UNKNOWN_METRIC = _lazy("Unknown metric “{id}”. See /api/v1/metrics/catalogue.")
+UNKNOWN_BREAKDOWN = _lazy("Unknown group_by “{value}”: use one of {choices}.")
+UNSUPPORTED_BREAKDOWN = _lazy("Metric “{metric}” cannot be grouped by {group_by}.")
+BAD_RANGE = _lazy("“from” must not be after “to”.")
+RANGE_TOO_LONG = _lazy("The range is longer than {days} days.")
+DAY_OUT_OF_WINDOW = _lazy("Must be a day from {earliest} to {latest}.")
+UNKNOWN_FILTER_VALUE = _lazy("Unknown {dimension} “{value}”.")
+MIXED_DIMENSIONS = _lazy("Filtering by {filter} while grouping by {group_by} is not supported; filter and group by the same dimension.")
+ONE_FILTER_DIMENSION = _lazy("Filter by one of agent, team, channel or tag at a time.")
+NO_METRICS = _lazy("Name at least one metric.")
+UNSUPPORTED_FILTER = _lazy("Metric “{metric}” cannot be filtered by {dimension}.")
 NO_VALUE_LABEL = {"segment": _lazy("No segment"), "touchpoint": _lazy("No touchpoint")}
 
 
@@ -111,7 +110,7 @@ def resolve_filter(organization: Organization, dimension: str, values: list[str]
 def _choose_grain(group_by: str | None, filters: dict[str, list]) -> str:
     filter_dims = [d for d, v in filters.items() if v]
     if len(filter_dims) > 1:
-        raise MetricsQueryError(ONE_FILTER_DIMENSION, field=filter_dims[1])
+        raise MetricsQueryError(str(ONE_FILTER_DIMENSION), field=filter_dims[1])
     filter_dim = filter_dims[0] if filter_dims else None
     if group_by in GROUPED_DIMENSIONS:
         if filter_dim and filter_dim != group_by:
@@ -529,6 +528,8 @@ class _Computation:
         if "chats_total" in self.metric_ids and self.grain == "org":
             agents = SnapshotReader(self.org, "agent", None)
             extra["answering_agents"] = len(agents.dimension_values_with(rng, "chats_answered"))
+        if self.grain == "canned_response":
+            extra["all_answered"] = self.all_chats("chats_answered", rng)
         if "backlog" in self.needs:
             extra["backlog"] = int(sum(self.reader.backlog_before(rng.last + dt.timedelta(days=1)).values()))
         if "channels" in self.needs:
@@ -582,12 +583,15 @@ class _Computation:
         # Each group's share of chats: of every chat of the range (one statement), not of the
         # groups' sum (a chat with two tags is in two tag groups, one without a tag in none).
         all_chats = self.all_chats() if "chats_total" in self.metric_ids else None
+        # A canned response's share of answered chats: of every answered chat of the range.
+        all_answered = self.all_chats("chats_answered") if self.grain == "canned_response" else None
         hours = self.hours(self.rng)
         labels = self.dimension_labels(field, [k[0] for k in sums])
         self.group_ids = {label[0]: pk for pk, label in labels.items()}  # group key -> stored value
         out = []
         for key, values in sums.items():
-            extra = {"dimension": self.grain, "backlog": backlog.get(key, 0), "all_chats": all_chats}
+            extra = {"dimension": self.grain, "backlog": backlog.get(key, 0), "all_chats": all_chats,
+                     "all_answered": all_answered}
             if "channels" in self.needs and self.grain == "channel":
                 extra["channels"] = {key[0]: Totals(values)}
             totals = Totals(values, hours=hours, min_sample=self.org.min_sample_size, extra=extra,
@@ -595,15 +599,19 @@ class _Computation:
             out.append({"key": labels[key[0]][0], "label": labels[key[0]][1], "metrics": _evaluate(self.metric_ids, totals)})
         return sorted(out, key=lambda g: str(g["label"]).lower())
 
-    def all_chats(self) -> int:
-        """The chats of the range in the whole organization, whatever the grouping and filter."""
-        return int(SnapshotReader(self.org, "org", None).sums(self.rng)[()].get("chats_total") or 0)
+    def all_chats(self, component: str = "chats_total", rng: DateRange | None = None) -> int:
+        """The chats of the range (default: the request's) in the whole organization
+        (``component``: all of them, or e.g. the answered ones), whatever the grouping and filter."""
+        return int(SnapshotReader(self.org, "org", None).sums(rng or self.rng)[()].get(component) or 0)
 
     def dimension_labels(self, field: str, ids: list) -> dict:
         if field == "channel":
             return {v: (v, str(Channel(v).label)) for v in ids}
         if field in SURVEY_BREAKDOWNS:
             return {v: (v, v or str(NO_VALUE_LABEL[field])) for v in ids}
+        if field == "canned_response_id":
+            objs = CannedResponse.objects.for_org(self.org).filter(pk__in=ids)
+            return {o.pk: (o.external_id, o.title) for o in objs}
         model = {"agent_id": Agent, "team_id": Team, "tag_id": Tag}[field]
         objs = model.objects.for_org(self.org).filter(pk__in=ids)
         return {o.pk: (getattr(o, "external_id", None) or o.name, o.name) for o in objs}
@@ -667,13 +675,13 @@ def check_range(first: dt.date, last: dt.date) -> DateRange:
     previous period and their local midnights are real instants (year 1 or 9999 overflowed)."""
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise MetricsQueryError(_(DAY_OUT_OF_WINDOW).format(
+            raise MetricsQueryError(str(DAY_OUT_OF_WINDOW).format(
                 earliest=EARLIEST_DAY.isoformat(), latest=LATEST_DAY.isoformat()), field=name)
     if first > last:
-        raise MetricsQueryError(_(BAD_RANGE), field="from")
+        raise MetricsQueryError(str(BAD_RANGE), field="from")
     rng = DateRange(first, last)
     if rng.days > MAX_RANGE_DAYS:
-        raise MetricsQueryError(_(RANGE_TOO_LONG).format(days=MAX_RANGE_DAYS), field="to")
+        raise MetricsQueryError(str(RANGE_TOO_LONG).format(days=MAX_RANGE_DAYS), field="to")
     return rng
 
 
@@ -691,23 +699,23 @@ def compute(
     """
     metric_ids = list(dict.fromkeys(metric_ids))
     if not metric_ids:
-        raise MetricsQueryError(_(NO_METRICS), field="metrics")
+        raise MetricsQueryError(str(NO_METRICS), field="metrics")
     for mid in metric_ids:
         if mid not in REGISTRY:
-            raise MetricsQueryError(_(UNKNOWN_METRIC).format(id=mid), field="metrics")
+            raise MetricsQueryError(str(UNKNOWN_METRIC).format(id=mid), field="metrics")
     rng = check_range(first, last)
     if group_by is not None:
         if group_by not in ALL_BREAKDOWNS:
             raise MetricsQueryError(
-                _(UNKNOWN_BREAKDOWN).format(value=group_by, choices=", ".join(ALL_BREAKDOWNS)), field="group_by")
+                str(UNKNOWN_BREAKDOWN).format(value=group_by, choices=", ".join(ALL_BREAKDOWNS)), field="group_by")
         for mid in metric_ids:
             if group_by not in REGISTRY[mid].breakdowns:
-                raise MetricsQueryError(_(UNSUPPORTED_BREAKDOWN).format(metric=mid, group_by=group_by), field="group_by")
+                raise MetricsQueryError(str(UNSUPPORTED_BREAKDOWN).format(metric=mid, group_by=group_by), field="group_by")
     for dimension in SURVEY_BREAKDOWNS:  # only survey scores are counted per segment or touchpoint
         if (filters or {}).get(dimension):
             for mid in metric_ids:
                 if dimension not in REGISTRY[mid].breakdowns:
-                    raise MetricsQueryError(_(UNSUPPORTED_FILTER).format(metric=mid, dimension=dimension), field=dimension)
+                    raise MetricsQueryError(str(UNSUPPORTED_FILTER).format(metric=mid, dimension=dimension), field=dimension)
 
     run = _Computation(organization, metric_ids, rng, group_by, filters, compare)
     metrics = _evaluate(metric_ids, run.totals(run.periods[0]))

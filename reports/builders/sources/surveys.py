@@ -15,12 +15,15 @@ from surveys.models import (
 )
 
 
+def csat_case(mapping: dict[str, int], op: str) -> str:
+    """1 when the answer (alias s) scores ``op`` its scale's bound in ``mapping``, else 0."""
+    whens = " ".join(f"WHEN '{scale}' THEN CASE WHEN s.score {op} {v} THEN 1 ELSE 0 END" for scale, v in mapping.items())
+    return f"CASE s.scale {whens} ELSE 0 END"
+
+
 class SurveySources(SourceSQL):
     def survey_source(self) -> Source:
-        def case(mapping: dict[str, int], op: str) -> str:
-            whens = " ".join(f"WHEN '{scale}' THEN CASE WHEN s.score {op} {v} THEN 1 ELSE 0 END" for scale, v in mapping.items())
-            return f"CASE s.scale {whens} ELSE 0 END"
-
+        case = csat_case
         tops = {scale: high for scale, (_, high) in SCALE_BOUNDS.items() if scale in CSAT_POSITIVE_FROM}
         agent = "COALESCE(s.agent_id, ch.agent_id, tk.agent_id)"
         conversation = self._conversation_dims(agent, "s")
