@@ -15,6 +15,7 @@ import re
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -165,6 +166,7 @@ IntervalFormSet = forms.formset_factory(IntervalForm, formset=RowFormSet, extra=
                                         absolute_max=200)
 HolidayFormSet = forms.formset_factory(HolidayForm, formset=RowFormSet, extra=2, can_delete=True, max_num=400,
                                        absolute_max=1000)
+ROW_FORMSETS = {"intervals": IntervalFormSet, "holidays": HolidayFormSet}
 
 
 def schedule_row_errors(interval_forms, holiday_forms) -> bool:
@@ -206,6 +208,7 @@ SLA_TARGET_DELETED = _("The SLA target “%(target)s” was deleted.")
 SLA_NO_DAYS = _("No conversations are measured by it yet, so no figures change.")
 BUSINESS_HOURS_SAVED = _("The business hours were saved.")
 SCHEDULE_INVALID = _("Nothing was saved: correct the rows marked below.")
+ROW_ADDED = _("A row was added. Nothing is saved until you press “Save business hours”.")
 
 
 class SlaMixin(SettingsMixin):
@@ -321,6 +324,8 @@ class BusinessHoursView(SettingsMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("add_row") in ROW_FORMSETS:
+            return self.with_another_row(request, request.POST["add_row"])
         before = schedule_of(self.organization)
         intervals = IntervalFormSet(request.POST, prefix="intervals")
         holidays = HolidayFormSet(request.POST, prefix="holidays")
@@ -350,3 +355,25 @@ class BusinessHoursView(SettingsMixin, TemplateView):
         else:
             messages.success(request, BUSINESS_HOURS_SAVED)
         return self.back("settings_business_hours")
+
+    def with_another_row(self, request, prefix):
+        """“Add an interval” / “Add a holiday” without JavaScript: the rows as typed, one more empty
+        row, nothing saved. Rows are not validated here (their errors would be noise mid-edit)."""
+        data = request.POST.copy()
+        formset_class = ROW_FORMSETS[prefix]
+        total = f"{prefix}-TOTAL_FORMS"
+        try:
+            rows = int(data.get(total) or 0)
+        except ValueError:
+            rows = 0
+        data[total] = str(max(0, min(rows, formset_class.max_num - 1)) + 1)
+        formsets = {name: cls(data, prefix=name) for name, cls in ROW_FORMSETS.items()}
+        for formset in formsets.values():
+            if not formset.management_form.is_valid():  # a tampered post: start from the saved schedule
+                return self.render_to_response(self.get_context_data())
+            # Typed values shown back as they are; validation waits for Save.
+            formset._non_form_errors = formset.error_class()
+            for form in formset.forms:
+                form._errors = ErrorDict()
+        messages.info(request, ROW_ADDED)
+        return self.render_to_response(self.get_context_data(**formsets))

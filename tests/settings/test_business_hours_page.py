@@ -145,3 +145,28 @@ def test_saving_the_same_schedule_changes_nothing(org, owner_client):
                                  follow=True)
     assert "Nothing was changed." in response.content.decode()
     assert AuditLogEntry.objects.for_org(org).count() == 1  # the setup's row only
+
+
+@pytest.mark.parametrize("prefix", ["intervals", "holidays"])
+def test_adding_a_row_keeps_what_was_typed_and_saves_nothing(org, owner_client, prefix):
+    data = post_data(intervals=[(0, "09:00", "17:00", False), (1, "9am", "", False)],
+                     holidays=[("2026-12-24", "Christmas Eve", True)])
+    data["add_row"] = prefix
+    response = owner_client.post(url(org), data)
+    assert response.status_code == 200
+    intervals, holidays = response.context["intervals"], response.context["holidays"]
+    assert len(intervals.forms) == 3 + (prefix == "intervals")  # two typed rows and a blank one
+    assert len(holidays.forms) == 2 + (prefix == "holidays")
+    html = response.content.decode()
+    new_row = len(intervals.forms if prefix == "intervals" else holidays.forms) - 1
+    assert f'name="{prefix}-{new_row}-' in html and 'value="9am"' in html and 'value="Christmas Eve"' in html
+    assert all(not form.errors for form in intervals.forms)  # the half-typed row is not judged yet
+    assert "A row was added" in html
+    assert schedule_of(org) == ([], []) and not AuditLogEntry.objects.for_org(org).exists()
+
+
+def test_enter_in_a_field_saves_rather_than_adds_a_row(org, owner_client):
+    html = owner_client.get(url(org)).content.decode()
+    form = html[html.index('<form method="post" novalidate class="business-hours-form">'):]
+    first_button = form[form.index("<button"):form.index("</button>")]
+    assert 'name="add_row"' not in first_button and "Save business hours" in first_button
