@@ -146,8 +146,10 @@ def datetime(value: dt.datetime | None, tzinfo=None, fmt: str = "medium", *, loc
 
 
 def weekday_names(first_weekday: int = 0, width: str = "abbreviated", *, locale: Locale | None = None) -> list[str]:
-    """Weekday names starting at ``first_weekday`` (0 = Monday, the organization's week start)."""
-    names = (locale or current_locale()).days["format"][width]
+    """Weekday names starting at ``first_weekday`` (0 = Monday, the organization's week start),
+    in CLDR's stand-alone form, as a label or heading writes them (Finnish ``maanantai``, not
+    the in-sentence ``maanantaina``)."""
+    names = (locale or current_locale()).days["stand-alone"][width]
     return [names[(first_weekday + i) % 7] for i in range(7)]
 
 
