@@ -120,9 +120,20 @@ class ChartView:
                 "per_hour": _("Per hour")}.get(unit, "")
 
     def as_json(self) -> dict:
+        """The chart's spec for static/js/reports.js. Labels and tooltip texts (``display``) are
+        formatted here in the active language; ``locale`` (a BCP 47 tag) makes Chart.js write
+        the value axis' ticks with the same separators (Intl.NumberFormat), ``axis_unit`` says
+        how (a percentage axis writes ``80 %`` in Finnish)."""
+        unit = self.datasets[0]["unit"] if self.datasets else None
         return {"id": self.id, "title": self.title, "kind": self.kind, "labels": self.labels, "datasets": self.datasets,
-                "axis_title": self.axis_title,
-                "axis_max": 100 if self.datasets and self.datasets[0]["unit"] == "percent" else None}
+                "axis_title": self.axis_title, "axis_unit": unit, "locale": chart_locale(),
+                "axis_max": 100 if unit == "percent" else None}
+
+
+def chart_locale() -> str:
+    """The active language as a BCP 47 tag for the browser's Intl (``fi``, ``zh-Hans``)."""
+    locale = formatting.current_locale()
+    return f"{locale.language}-{locale.script}" if locale.script else locale.language
 
 
 @dataclass

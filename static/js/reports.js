@@ -28,10 +28,18 @@
           tension: 0.25, spanGaps: true, fill: false,
         };
       });
+      // Value-axis ticks in the page's language (the server sends it; labels and tooltips come
+      // formatted): 1 234 and 80 % in Finnish, 1,234 and 80% in English.
+      const locale = spec.locale || document.documentElement.lang || undefined;
+      const tickFormat = spec.axis_unit === "percent"
+        ? new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 })
+        : new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+      const tick = (value) => tickFormat.format(spec.axis_unit === "percent" ? value / 100 : value);
       const chart = new Chart(canvas, {
         type: spec.kind === "bar" ? "bar" : "line",
         data: { labels: spec.labels, datasets },
         options: {
+          locale,
           responsive: true, maintainAspectRatio: false, animation: false,
           interaction: { mode: "index", intersect: false },
           plugins: {
@@ -40,7 +48,7 @@
           },
           scales: {
             x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 10 } },
-            y: { beginAtZero: true, suggestedMax: spec.axis_max ?? undefined, ticks: { precision: 0 },
+            y: { beginAtZero: true, suggestedMax: spec.axis_max ?? undefined, ticks: { precision: 0, callback: tick },
                  title: { display: Boolean(spec.axis_title), text: spec.axis_title } },
           },
         },
