@@ -73,6 +73,8 @@ COUNTS = (
     "feedback_total", "feedback_replied",
     # canned-response uses, on the local day of used_at
     "canned_uses",
+    # quality reviews, on the local day of reviewed_at: reviews, and criterion scores given
+    "iqs_reviews", "iqs_scores",
 )
 
 SUMS = (
@@ -89,6 +91,8 @@ SUMS = (
     "ces_csat_csat_sq_sum",
     "ces_csat_product_sum",
     "canned_seconds_saved",
+    "iqs_weighted_score",    # Σ weight × score over the criteria a review scored
+    "iqs_weighted_max",      # Σ weight × max score over the same criteria
     # ticket first response and resolution seconds per priority (their n are counts above)
     *(f"ticket_first_response_time_{p}_sum" for p in PRIORITIES), *(f"resolution_time_{p}_sum" for p in PRIORITIES),
     "online_seconds",        # agent sessions with status online, split at local midnight

@@ -120,6 +120,16 @@ class CannedResponseDaySnapshot(SnapshotComponents):
                                                name="snap_canned_uniq")]
 
 
+class CriterionDaySnapshot(SnapshotComponents):
+    """Organization × day × quality-scorecard criterion key (quality reviews only: the scores a
+    review gave that criterion). No monthly roll-up (as segment and touchpoint)."""
+
+    criterion = models.CharField(max_length=100)
+
+    class Meta(OrgScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "day", "criterion"], name="snap_criterion_uniq")]
+
+
 class HourSnapshot(SnapshotComponents):
     """Organization × day × local hour of day (heatmap and staffing)."""
 

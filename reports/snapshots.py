@@ -31,6 +31,7 @@ from reports.models import (
     AgentDaySnapshot,
     CannedResponseDaySnapshot,
     ChannelDaySnapshot,
+    CriterionDaySnapshot,
     DaySnapshot,
     DirtyDay,
     HourSnapshot,
@@ -52,6 +53,7 @@ GRAIN_MODELS = {
     "segment": (SegmentDaySnapshot, "segment"),
     "touchpoint": (TouchpointDaySnapshot, "touchpoint"),
     "canned_response": (CannedResponseDaySnapshot, "canned_response_id"),
+    "criterion": (CriterionDaySnapshot, "criterion"),
 }
 
 

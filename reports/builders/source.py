@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 # transaction length.
 MAX_CHUNK_DAYS = 31
 
-GRAINS = ("org", "agent", "team", "channel", "tag", "hour", "segment", "touchpoint", "canned_response")
+GRAINS = ("org", "agent", "team", "channel", "tag", "hour", "segment", "touchpoint", "canned_response", "criterion")
 # Grains read from the base table's own columns (the tag grain joins the source's tag rows),
 # and the base column each groups by besides the day.
-COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel", "segment", "touchpoint", "canned_response")
+COLUMN_GRAINS = ("org", "hour", "agent", "team", "channel", "segment", "touchpoint", "canned_response", "criterion")
 GROUPED_COLUMN = {"hour": "hour", **{g: f"{g}_dim" for g in ("agent", "team", "channel", "segment", "touchpoint",
-                                                             "canned_response")}}
+                                                             "canned_response", "criterion")}}
 # The parts-table column holding each grain's dimension (integer ids, text, or the hour).
 PARTS_KEY = {"org": None, "hour": "hour", "agent": "dim", "team": "dim", "tag": "dim",
-             "channel": "dim_text", "segment": "dim_text", "touchpoint": "dim_text", "canned_response": "dim"}
+             "channel": "dim_text", "segment": "dim_text", "touchpoint": "dim_text", "canned_response": "dim",
+             "criterion": "dim_text"}
 
 
 

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Agent, Organization, Team
-from chats.models import CannedResponse, Channel, Tag
+from chats.models import CannedResponse, Channel, QualityScorecard, Tag
 from reports import components as C
 from reports import goals
 from reports.builders import local_midnight
@@ -242,7 +242,7 @@ class SnapshotReader:
             return ["CAST(NULL AS date)", "CAST(NULL AS integer)"]
         if group_by in ("day", "week"):
             return ["CAST(NULL AS date)"]
-        if group_by == "month" or self.dim_field in ("channel", "segment", "touchpoint"):
+        if group_by == "month" or self.dim_field in ("channel", "segment", "touchpoint", "criterion"):
             return ["CAST(NULL AS text)"]
         return ["CAST(NULL AS bigint)"]
 
@@ -410,6 +410,14 @@ class SnapshotReader:
         if isinstance(at, str):  # SQLite returns the stored text
             at = connection.ops.convert_datetimefield_value(at, None, connection)
         return at
+
+
+def criterion_labels(organization: Organization) -> dict[str, str]:
+    """{criterion key: label} over the organization's scorecards, the active one's winning."""
+    labels: dict[str, str] = {}
+    for card in QualityScorecard.objects.for_org(organization).order_by("active", "created_at"):
+        labels.update({str(c["key"]): str(c.get("label") or c["key"]) for c in card.criteria})
+    return labels
 
 
 def _as_key(value):
@@ -609,6 +617,8 @@ class _Computation:
             return {v: (v, str(Channel(v).label)) for v in ids}
         if field in SURVEY_BREAKDOWNS:
             return {v: (v, v or str(NO_VALUE_LABEL[field])) for v in ids}
+        if field == "criterion":
+            return {v: (v, criterion_labels(self.org).get(v, v)) for v in ids}
         if field == "canned_response_id":
             objs = CannedResponse.objects.for_org(self.org).filter(pk__in=ids)
             return {o.pk: (o.external_id, o.title) for o in objs}

@@ -3,8 +3,9 @@ return its Source (reports.builders.source) or create the temporary tables it re
 
 from reports.builders.sources.canned import CannedSources
 from reports.builders.sources.chats import ChatSources
+from reports.builders.sources.quality import QualitySources
 from reports.builders.sources.sessions import SessionSources
 from reports.builders.sources.surveys import SurveySources
 from reports.builders.sources.tickets import TicketSources
 
-__all__ = ["CannedSources", "ChatSources", "SessionSources", "SurveySources", "TicketSources"]
+__all__ = ["CannedSources", "ChatSources", "QualitySources", "SessionSources", "SurveySources", "TicketSources"]
