@@ -26,8 +26,8 @@ from accounts.models import (
     User,
 )
 
-UNKNOWN_SCOPE = "Unknown scope “{scope}”: use read, write or read,write."
-UNKNOWN_ROLE = "Unknown role “{role}”: use one of {roles}."
+UNKNOWN_SCOPE = _("Unknown scope “{scope}”: use read, write or read,write.")
+UNKNOWN_ROLE = _("Unknown role “{role}”: use one of {roles}.")
 LAST_OWNER = _("The organization needs an owner: make someone else owner first.")
 ONLY_OWNERS_MANAGE_OWNERS = _("Only an owner can make someone an owner or change an owner's role.")
 NOT_A_MEMBER = _("%(email)s is not a member of this organization.")
@@ -80,7 +80,7 @@ def api_key_create(
 @transaction.atomic
 def api_key_revoke(*, organization: Organization, key: ApiKey, actor: User | None = None) -> ApiKey:
     if key.organization_id != organization.pk:
-        raise ValidationError("That key belongs to another organization.")
+        raise ValidationError(_("That key belongs to another organization."))
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

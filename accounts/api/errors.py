@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -24,7 +25,9 @@ from rest_framework.views import set_rollback
 
 logger = logging.getLogger("helpdesk_metrics.api")
 
-NOT_FOUND = "Not found."
+# Plain English (the schema's examples use it); translated where a response is built.
+NOT_FOUND = gettext_noop("Not found.")
+INVALID = gettext_noop("The request is invalid.")
 BODY_TOO_LARGE = _("The request body is larger than the limit of %(limit)d bytes.")
 SERVER_ERROR = _("Something went wrong on our side; nothing was written. Quote the request id if you report it.")
 CONFLICT = _("A concurrent write to the same rows got in the way; nothing was written. Retry the request.")
@@ -51,7 +54,7 @@ class BulkValidationError(exceptions.APIException):
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_items"
-    default_detail = "Some items are invalid; nothing was written."
+    default_detail = _("Some items are invalid; nothing was written.")
 
     def __init__(self, details: list[dict], message: str | None = None):
         super().__init__(message or self.default_detail)
@@ -120,7 +123,7 @@ def log_server_error(request, exc: BaseException | None = None) -> str | None:
 
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(NOT_FOUND)
+        exc = exceptions.NotFound(gettext(NOT_FOUND))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
@@ -139,7 +142,7 @@ def exception_handler(exc, context):
     if isinstance(exc, BulkValidationError):
         body = error_body(exc.default_code, str(exc.detail), exc.details)
     elif isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", "The request is invalid.", _flatten(exc.detail))
+        body = error_body("invalid", gettext(INVALID), _flatten(exc.detail))
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(exc, "default_code", "error")
@@ -147,6 +150,7 @@ def exception_handler(exc, context):
             body = error_body(code, str(getattr(exc, "default_detail", "Error")), _flatten(detail))
         else:
             code = getattr(detail, "code", code) or code
-            body = error_body(str(code), str(detail))
+            # A view's NotFound(NOT_FOUND) carries the English constant: the reader's language here.
+            body = error_body(str(code), gettext(NOT_FOUND) if str(detail) == NOT_FOUND else str(detail))
     response.data = body
     return response
