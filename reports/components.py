@@ -31,6 +31,7 @@ DURATIONS = (
     "ticket_first_response_time",  # ticket: first_response_at - created_at (by created day)
     "resolution_time",             # ticket: resolved_at - created_at (by resolved day)
     "complaint_resolution_time",   # ticket: resolved_at - (escalated_at or created_at), complaints
+    "conversion_time",             # chat: converted_at - requested_at (answered, converted chats)
     # The same three in the organization's business hours (reports.business_hours); no value
     # while the organization has no weekly schedule.
     "first_response_time_business",
@@ -50,6 +51,12 @@ COUNTS = (
     "chats_with_canned",
     "fcr_chats", "fcr_repeat_contacts",
     "chats_converted",
+    # answered chats: converted (conversion_rate's numerator), proactive ones, converted after a
+    # follow-up; chats with the visitor's time on site before the chat
+    "conversions", "conversions_proactive", "chats_answered_proactive", "conversions_after_follow_up",
+    "chats_with_time_on_site",
+    # website traffic rows: visitors of the local day
+    "website_visitors",
     "frt_within_target", "wait_within_target",
     # tickets: volume on the local day of created_at, resolution on that of resolved_at
     "tickets_created", "tickets_low", "tickets_normal", "tickets_high", "tickets_urgent",
@@ -80,6 +87,8 @@ COUNTS = (
 SUMS = (
     "response_time_total",   # chat: sum of every reply interval (response_time_total_s)
     "conversion_value",
+    "conversions_value",           # value of the answered chats' conversions
+    "time_on_site_before_chat",    # seconds, over chats_with_time_on_site
     "csat_score_sum",        # scores on the organization's CSAT scale only
     "ces_sum",               # 1-7 scale
     "ces_sq_sum",            # 1-7 scale, squares (for the interval of the mean)

@@ -34,6 +34,7 @@ from reports.builders.source import (
     tag_ids,
 )
 from reports.builders.sources import (
+    BusinessSources,
     CannedSources,
     ChatSources,
     QualitySources,
@@ -45,7 +46,8 @@ from reports.histogram import bucket_sql
 from reports.sla import targets_for
 
 
-class Builder(ChatSources, TicketSources, SurveySources, CannedSources, QualitySources, SessionSources):
+class Builder(ChatSources, TicketSources, SurveySources, CannedSources, QualitySources, BusinessSources,
+              SessionSources):
     """Builds and writes the snapshots of one organization, one chunk of local days at a time.
 
     For each source, the chunk's raw rows are read once into BASE_TABLE (one row per raw row
@@ -321,7 +323,7 @@ class Builder(ChatSources, TicketSources, SurveySources, CannedSources, QualityS
         rng = Range(param(start), param(end), param(start - LONG_INTERVAL))
         sources = [self.chat_source(), self.ticket_created_source(), self.ticket_resolved_source(),
                    self.survey_source(), *self.canned_sources(), *self.quality_sources(),
-                   self.session_source(), self.busy_source()]
+                   *self.business_sources(), self.session_source(), self.busy_source()]
         with self.conn.cursor() as cur:
             self.d.configure(cur)
             self.create_calendar(cur, slots, steps)

@@ -17,9 +17,12 @@ UNIT_SECONDS = "seconds"
 UNIT_SCORE = "score"
 UNIT_PER_HOUR = "per_hour"
 UNIT_RATIO = "ratio"
+UNIT_MONEY = "money"  # in the organization's currency
 
 TIME_BREAKDOWNS = ("hour", "day", "week", "month")
 DIMENSION_BREAKDOWNS = ("agent", "team", "channel", "tag")
+# Figures of the organization as a whole (website traffic, customers): over time only.
+DATE_BREAKDOWNS = ("day", "week", "month")
 # Survey scores only: the answer's customer segment (else its customer's) and touchpoint.
 SURVEY_BREAKDOWNS = ("segment", "touchpoint")
 # Canned-response usage only: per canned response (reports.models.CannedResponseDaySnapshot).

@@ -68,6 +68,10 @@ class ChatSources(SourceSQL):
             "repeat": f"CASE WHEN {answered} AND {repeat} THEN 1 ELSE 0 END",
             "converted": "CASE WHEN c.converted_at IS NOT NULL THEN 1 ELSE 0 END",
             "conv_value": "COALESCE(c.conversion_value, 0)",
+            "conv_follow_up": f"CASE WHEN {d.true('c.conversion_after_follow_up')} THEN 1 ELSE 0 END",
+            "conv_secs": (f"CASE WHEN {answered} AND c.converted_at >= c.requested_at THEN "
+                          f"{d.seconds('c.converted_at', 'c.requested_at')} END"),
+            "time_on_site": "c.time_on_site_before_chat_s",
             # Last, so their parameters come last.
             "frt_bh": (f"CASE WHEN {answered} AND c.first_response_at IS NOT NULL THEN "
                        f"{source_business_seconds(self, 'c.first_response_at', 'c.requested_at')} END"),
@@ -107,6 +111,11 @@ class ChatSources(SourceSQL):
                 "fcr_chats": "answered = 1 AND outcome NOT IN ('escalated', 'unresolved') AND repeat = 0",
                 "fcr_repeat_contacts": "repeat = 1",
                 "chats_converted": "converted = 1",
+                "conversions": "answered = 1 AND converted = 1",
+                "conversions_proactive": "answered = 1 AND converted = 1 AND proactive = 1",
+                "chats_answered_proactive": "answered = 1 AND proactive = 1",
+                "conversions_after_follow_up": "answered = 1 AND converted = 1 AND conv_follow_up = 1",
+                "chats_with_time_on_site": "time_on_site IS NOT NULL",
                 "frt_within_target": f"frt IS NOT NULL AND {measured_sql('frt', 'frt_bh', 'frt_bh_flag')} <= frt_target",
                 "wait_within_target": f"wait IS NOT NULL AND {measured_sql('wait', 'wait_bh', 'wait_bh_flag')} <= wait_target",
             },
@@ -116,6 +125,8 @@ class ChatSources(SourceSQL):
                 "response_count": "resp_count",
                 "tag_assignments": "tag_n",
                 "conversion_value": "conv_value",
+                "conversions_value": "CASE WHEN answered = 1 AND converted = 1 THEN conv_value ELSE 0 END",
+                "time_on_site_before_chat": "time_on_site",
             },
             durations={
                 "first_response_time": "frt",
@@ -125,6 +136,7 @@ class ChatSources(SourceSQL):
                 "wrap_up_time": "wrap",
                 "handle_time": "CASE WHEN dur IS NOT NULL THEN dur + COALESCE(wrap, 0) END",
                 "chat_response_time": "chat_resp",
+                "conversion_time": "conv_secs",
             },
         )
 
