@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -43,3 +43,15 @@ class PreferencesForm(forms.Form):
         self.fields["language"].choices = [("", _("The browser's language"))] + [
             (code, translation.get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
         ]
+
+
+class LanguagePasswordResetForm(PasswordResetForm):
+    """Django's reset form, each e-mail written in its recipient's saved language (else the
+    language of the page the request came from)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        language = context["user"].language or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)

@@ -9,7 +9,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from accounts.forms import EmailAuthenticationForm, PreferencesForm
+from accounts.forms import EmailAuthenticationForm, LanguagePasswordResetForm, PreferencesForm
 from accounts.mixins import OrgMixin
 from accounts.models import Agent
 from accounts.selectors import membership_list, organization_inventory
@@ -48,6 +48,12 @@ class LoginView(auth_views.LoginView):
         if language in dict(settings.LANGUAGES):
             _remember_language(response, language)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with the e-mail in the account's own language."""
+
+    form_class = LanguagePasswordResetForm
 
 
 class HomeView(LoginRequiredMixin, TemplateView):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/preferences/", account_views.PreferencesView.as_view(), name="preferences"),
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/", include("accounts.invitation_urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),

@@ -110,3 +110,21 @@ def test_the_preferences_page_needs_a_login(client):
     response = client.get(reverse("preferences"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_password_reset_email_is_in_the_accounts_language(
+    org, member_factory, client, mailoutbox
+):
+    from django.utils import translation
+
+    user = member_factory(org, role=Role.VIEWER)
+    user.language = "et"
+    user.save(update_fields=["language"])
+
+    client.post(reverse("password_reset"), {"email": user.email}, HTTP_ACCEPT_LANGUAGE="en")
+
+    (message,) = mailoutbox
+    with translation.override("et"):
+        hello = translation.gettext("Hello,")
+    assert hello != "Hello,"  # the Estonian catalog is compiled (make install)
+    assert message.body.startswith(hello)
