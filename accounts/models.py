@@ -154,7 +154,9 @@ class Role(models.TextChoices):
 
 # What each role may do; pages and the API check these capabilities, never role names.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset({"view_reports", "manage_schedules", "configure", "manage_members", "manage_api_keys"}),
+    # manage_personal_data (erase a customer, export or delete the organization): owners only.
+    Role.OWNER: frozenset({"view_reports", "manage_schedules", "configure", "manage_members", "manage_api_keys",
+                           "manage_personal_data"}),
     Role.ADMIN: frozenset({"view_reports", "manage_schedules", "configure", "manage_members", "manage_api_keys"}),
     Role.MANAGER: frozenset({"view_reports", "manage_schedules"}),
     Role.VIEWER: frozenset({"view_reports"}),
@@ -369,6 +371,8 @@ class AuditKind(models.TextChoices):
     ADMIN_CREATED = "admin.created", _("Created in the operators' admin")
     ADMIN_CHANGED = "admin.changed", _("Changed in the operators' admin")
     ADMIN_DELETED = "admin.deleted", _("Deleted in the operators' admin")
+    CUSTOMER_ERASED = "customer.erased", _("Customer's personal data erased")
+    ORGANIZATION_EXPORTED = "organization.exported", _("Organization's data exported")
 
 
 class AuditLogEntry(OrgScopedModel):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "schedules",
+    "privacy",
 ]
 
 MIDDLEWARE = [
