@@ -57,6 +57,10 @@ COUNTS = (
     "chats_with_time_on_site",
     # website traffic rows: visitors of the local day
     "website_visitors",
+    # customers: acquired (and of those, referred) on the local day of acquired_at, lost on that
+    # of churned_at; purchases on that of purchased_at. A range's customers at its start are the
+    # prefix sum of acquired - lost over every earlier day (reports.metrics.service), exact.
+    "customers_acquired", "customers_referred", "customers_lost", "purchases",
     "frt_within_target", "wait_within_target",
     # tickets: volume on the local day of created_at, resolution on that of resolved_at
     "tickets_created", "tickets_low", "tickets_normal", "tickets_high", "tickets_urgent",
@@ -89,6 +93,8 @@ SUMS = (
     "conversion_value",
     "conversions_value",           # value of the answered chats' conversions
     "time_on_site_before_chat",    # seconds, over chats_with_time_on_site
+    "purchase_amount",             # Σ purchase amounts (the organization's currency)
+    "customer_lifespan_seconds",   # Σ churned_at - acquired_at of the customers lost
     "csat_score_sum",        # scores on the organization's CSAT scale only
     "ces_sum",               # 1-7 scale
     "ces_sq_sum",            # 1-7 scale, squares (for the interval of the mean)

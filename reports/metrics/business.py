@@ -1,10 +1,12 @@
-"""Business and customer metrics: conversions, website visitors, customer feedback replies."""
+"""Business and customer metrics: conversions, website visitors, customer feedback replies,
+retention, churn, lifetime value and referrals."""
 
 from django.utils.translation import gettext_lazy as _
 
 from reports.metrics.base import (
     DATE_BREAKDOWNS,
     SURVEY_SCORE_BREAKDOWNS,
+    UNIT_MONEY,
     UNIT_PERCENT,
     Totals,
     divide,
@@ -63,3 +65,66 @@ def visitor_chat_rate(t: Totals) -> dict:
                "comment × 100, on the answer's day."))
 def feedback_response_rate(t: Totals) -> dict:
     return ratio(t, "feedback_replied", "feedback_total")
+
+
+SECONDS_PER_YEAR = 365 * 86400  # CLV's years are 365 days (a 365-day range is one year)
+
+
+def customer_counts(t: Totals) -> dict:
+    """S (customers at the range's start), N (acquired in it), L (lost in it) and E = S + N - L
+    (at its end): S is a prefix sum of daily flows (reports.metrics.service.customers)."""
+    start = int(t.extra.get("customers_at_start") or 0)
+    acquired, lost = int(t["customers_acquired"]), int(t["customers_lost"])
+    return {"start": start, "end": start + acquired - lost, "acquired": acquired, "lost": lost}
+
+
+@metric("retention_rate", label=_("Customer retention rate (CRR)"), unit=UNIT_PERCENT, family=FAMILY,
+        higher_is_better=True, needs=("customers",), breakdowns=DATE_BREAKDOWNS,
+        help=_("CRR = (E − N) ÷ S × 100: S customers at the start of the range, E at its end, N acquired in "
+               "between (customers counted at local midnight in the organization's time zone). No customers at "
+               "the start: no value."))
+def retention_rate(t: Totals) -> dict:
+    c = customer_counts(t)
+    return {"value": percent(c["end"] - c["acquired"], c["start"]), "n": c["start"], **c}
+
+
+@metric("churn_rate", label=_("Customer churn rate"), unit=UNIT_PERCENT, family=FAMILY, higher_is_better=False,
+        needs=("customers",), breakdowns=DATE_BREAKDOWNS,
+        help=_("Customers lost in the range ÷ customers at its start × 100."))
+def churn_rate(t: Totals) -> dict:
+    c = customer_counts(t)
+    return {"value": percent(c["lost"], c["start"]), "n": c["start"], "count": c["lost"], **c}
+
+
+@metric("clv", label=_("Customer lifetime value (CLV)"), unit=UNIT_MONEY, family=FAMILY, higher_is_better=True,
+        needs=("customers",), breakdowns=DATE_BREAKDOWNS,
+        help=_("Average purchase value × purchase frequency per year × average lifespan in years. Average "
+               "purchase value = purchase amounts ÷ purchases; frequency = purchases ÷ the average of the "
+               "customers at the start and at the end ÷ the range's years (365 days each); lifespan = the "
+               "average time from acquisition to churn of the customers lost in the range. Historical CLV = "
+               "all purchases up to the range's end ÷ all customers acquired up to then × the organization's "
+               "average gross margin."))
+def clv(t: Totals) -> dict:
+    c = customer_counts(t)
+    purchases = t["purchases"]
+    average_purchase = divide(t["purchase_amount"], purchases)
+    average_customers = (c["start"] + c["end"]) / 2
+    years = t.extra.get("years") or 0
+    frequency = divide(purchases, average_customers * years)
+    lifespan = divide(t["customer_lifespan_seconds"], c["lost"] * SECONDS_PER_YEAR)
+    parts = (average_purchase, frequency, lifespan)
+    value = None if None in parts else average_purchase * frequency * lifespan
+    ever_amount = (t.extra.get("purchase_amount_before") or 0) + t["purchase_amount"]
+    ever_customers = (t.extra.get("acquired_before") or 0) + c["acquired"]
+    margin = t.extra.get("gross_margin", 1.0)
+    historical = divide(ever_amount * margin, ever_customers)
+    return {"value": value, "n": int(purchases), "average_purchase_value": average_purchase,
+            "purchase_frequency_per_year": frequency, "average_lifespan_years": lifespan,
+            "historical_clv": historical, "gross_margin": margin, **c}
+
+
+@metric("referral_rate", label=_("Referral rate"), unit=UNIT_PERCENT, family=FAMILY, higher_is_better=True,
+        breakdowns=DATE_BREAKDOWNS,
+        help=_("New customers referred by an existing customer ÷ all new customers × 100 (acquired in the range)."))
+def referral_rate(t: Totals) -> dict:
+    return ratio(t, "customers_referred", "customers_acquired")

@@ -395,6 +395,17 @@ class SnapshotReader:
             return {(): int(sum(net or 0 for _, net in rows))}
         return {(k,): int(net or 0) for k, net in rows}
 
+    def sums_before(self, day: dt.date, components: tuple[str, ...]) -> dict[str, float]:
+        """{component: its sum over every day before ``day``} (one statement; whole months from
+        the roll-ups): the prefix sums that make a count at an instant exact from daily flows."""
+        if self._filtered_out():
+            return dict.fromkeys(components, 0)
+        union, params = self._each_piece(self.parts(None, day - dt.timedelta(days=1)),
+                                         ", ".join(f"s.{c} AS c{i}" for i, c in enumerate(components)))
+        row = self._fetch(f"SELECT {', '.join(f'SUM(u.c{i})' for i in range(len(components)))} FROM ({union}) u",
+                          params)[0]
+        return {c: (int if c in C.INTEGER_COMPONENTS else float)(v or 0) for c, v in zip(components, row, strict=True)}
+
     def dimension_values_with(self, rng: DateRange, component: str) -> set:
         """The dimension values with ``component`` > 0 on some row of the range (one statement)."""
         if self._filtered_out():
@@ -544,7 +555,27 @@ class _Computation:
             extra["channels"] = self.channels(rng)
         if "heatmap" in self.needs:
             extra["heatmap"] = self.heatmap(rng)
+        if "customers" in self.needs and self.grain == "org":  # the organization's customers: no filter
+            extra.update(self.customers(self.customers_before(rng.first), rng.days))
         return extra
+
+    # Customers at an instant (a range's start or end, local midnight in the organization's
+    # time zone) are not a daily sum: they are made exact from additive daily flows. Each day
+    # row counts the customers acquired and lost on that local day (reports.components); the
+    # customers at a range's start are the prefix sum of acquired - lost over every earlier day
+    # (SnapshotReader.sums_before: whole months from the roll-ups), those at its end that plus
+    # the range's own acquired - lost. Historical CLV's "ever" totals are prefix sums too.
+    CUSTOMER_FLOWS = ("customers_acquired", "customers_lost", "purchase_amount")
+
+    def customers_before(self, day: dt.date) -> dict[str, float]:
+        return SnapshotReader(self.org, "org", None).sums_before(day, self.CUSTOMER_FLOWS)
+
+    def customers(self, before: dict[str, float], days: int) -> dict:
+        """The extras of the customer metrics for a period of ``days`` days, from the prefix sums
+        ``before`` its first day (the period's own flows are in its totals)."""
+        return {"customers_at_start": before["customers_acquired"] - before["customers_lost"],
+                "acquired_before": before["customers_acquired"], "purchase_amount_before": before["purchase_amount"],
+                "gross_margin": float(self.org.gross_margin), "years": days / 365}
 
     def channels(self, rng: DateRange) -> dict[str, Totals]:
         if self.grain not in ("org", "channel"):
@@ -647,10 +678,14 @@ class _Computation:
         if "backlog" in self.needs:
             fields = ("day", "hour") if self.group_by == "hour" else ("day",)
             backlog = self._running_backlog(self.reader.sums(self.rng, fields, by_month=self.group_by == "month"))
+        before = self.customers_before(self.rng.first) if "customers" in self.needs else None
         out = []
-        for key, days in key_days.items():
+        for key, days in key_days.items():  # in date order: each group's customers follow the last's
             hours = 1.0 if self.group_by == "hour" else sum(day_hours(self.org, d) for d in days)
             extra = {"dimension": None, "backlog": backlog(max(days)) if backlog else None}
+            if before is not None:
+                extra.update(self.customers(before, len(days)))
+                before = {c: before[c] + (values.get(key, {}).get(c) or 0) for c in self.CUSTOMER_FLOWS}
             totals = Totals(values.get(key, {}), hours=hours, min_sample=self.org.min_sample_size, extra=extra,
                             quantiles=quantiles.get(key, {}))
             out.append({"key": key, "metrics": _evaluate(self.metric_ids, totals)})

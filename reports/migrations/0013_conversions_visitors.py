@@ -1,14 +1,6 @@
 from django.db import migrations
 
-from reports.migrations._components import AddComponents
-
-SNAPSHOT_TABLES = {
-    "agentdaysnapshot": True, "agentmonthsnapshot": True, "cannedresponsedaysnapshot": True,
-    "channeldaysnapshot": True, "channelmonthsnapshot": True, "criteriondaysnapshot": True, "daysnapshot": True,
-    "hourofweekmonthsnapshot": False, "hoursnapshot": True, "monthsnapshot": True, "segmentdaysnapshot": True,
-    "tagdaysnapshot": True, "tagmonthsnapshot": True, "teamdaysnapshot": True, "teammonthsnapshot": True,
-    "touchpointdaysnapshot": True,
-}
+from reports.migrations._components import TABLES_SINCE_0012, AddComponents
 
 
 class Migration(migrations.Migration):
@@ -18,7 +10,7 @@ class Migration(migrations.Migration):
 
     operations = [
         AddComponents(
-            models=SNAPSHOT_TABLES,
+            models=TABLES_SINCE_0012,
             counts=("conversions", "conversions_proactive", "chats_answered_proactive", "conversions_after_follow_up",
                     "chats_with_time_on_site", "website_visitors"),
             sums=("conversions_value", "time_on_site_before_chat"),

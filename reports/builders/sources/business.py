@@ -1,4 +1,5 @@
-"""Business inputs: website traffic (visitors per local day)."""
+"""Business inputs: website traffic (visitors per local day), customers (acquired, referred and
+lost) and purchases; the organization's figures as a whole (org and hour grains)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ from reports.builders.sources.common import SourceSQL
 
 class BusinessSources(SourceSQL):
     def business_sources(self) -> list[Source]:
-        return [self.traffic_source()]
+        d = self.d
+        money = "CAST(p.amount AS double precision)" if d.pg else "CAST(p.amount AS REAL)"
+        return [
+            self.traffic_source(),
+            Source(name="customers_acquired", from_sql="chats_customer cu", timestamp="cu.acquired_at",
+                   columns={"referred": "CASE WHEN cu.referred_by_id IS NOT NULL THEN 1 ELSE 0 END"},
+                   counts={"customers_acquired": "1 = 1", "customers_referred": "referred = 1"}),
+            Source(name="customers_lost", from_sql="chats_customer cu", timestamp="cu.churned_at",
+                   columns={"lifespan": d.seconds("cu.churned_at", "cu.acquired_at")},
+                   counts={"customers_lost": "1 = 1"}, sums={"customer_lifespan_seconds": "lifespan"}),
+            Source(name="purchases", from_sql="chats_purchase p", timestamp="p.purchased_at",
+                   columns={"amount": money}, counts={"purchases": "1 = 1"}, sums={"purchase_amount": "amount"}),
+        ]
 
     def traffic_source(self) -> Source:
         """Website traffic rows are already per local day (``date``): each is placed at the
