@@ -272,8 +272,7 @@ def period_label(key: str, group_by: str) -> str:
     """A time group's key (reports.metrics.service._time_key) as the language writes it."""
     locale = formatting.current_locale()
     if group_by == "hour":
-        moment = dt.datetime.fromisoformat(key)
-        return babel_dates.format_skeleton("MMMdHm", moment, locale=locale)
+        return _hour_label(key, locale)
     if group_by == "month":
         return babel_dates.format_skeleton("yMMM", dt.date.fromisoformat(key + "-01"), locale=locale)
     day = dt.date.fromisoformat(key)
@@ -282,11 +281,20 @@ def period_label(key: str, group_by: str) -> str:
     return babel_dates.format_skeleton("yMMMEd", day, locale=locale)
 
 
+def _hour_label(key: str, locale) -> str:
+    """An hour group as the language writes a day and a time ("Mar 2, 14:00", "2.3. 14.00"):
+    CLDR has no combined date-and-time skeleton, so the date and the time are each formatted from
+    their own skeleton and joined by the language's short date-time pattern."""
+    moment = dt.datetime.fromisoformat(key)
+    return locale.datetime_formats["short"].format(babel_dates.format_skeleton("Hm", moment, locale=locale),
+                                                   babel_dates.format_skeleton("MMMd", moment, locale=locale))
+
+
 def period_short_label(key: str, group_by: str) -> str:
     """The same, short, for chart axes."""
     locale = formatting.current_locale()
     if group_by == "hour":
-        return babel_dates.format_skeleton("MMMdHm", dt.datetime.fromisoformat(key), locale=locale)
+        return _hour_label(key, locale)
     if group_by == "month":
         return babel_dates.format_skeleton("yMMM", dt.date.fromisoformat(key + "-01"), locale=locale)
     return babel_dates.format_skeleton("MMMd", dt.date.fromisoformat(key), locale=locale)

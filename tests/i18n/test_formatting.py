@@ -111,3 +111,17 @@ def test_weekday_names_start_where_the_organization_starts_its_week():
         assert formatting.weekday_names(0)[:2] == ["пн", "вт"]
     with translation.override("zh-hans"):
         assert formatting.weekday_names(6)[:2] == ["周日", "周一"]
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Mar 2, 14:00"), ("fi", "2.3. 14.00"), ("bg", "2.03, 14:00 ч."), ("et", "2. märts 14:00"),
+    ("zh-hans", "3月2日 14:00"),
+])
+def test_an_hour_group_is_a_day_and_a_time(language, expected):
+    """A one-day range groups its charts and tables by hour (CLDR has no combined skeleton; a
+    failed lookup there used to be a 500 on every one-day report page)."""
+    from reports.pages.renderer import period_label, period_short_label
+
+    with translation.override(language):
+        assert period_label("2026-03-02T14:00", "hour") == expected
+        assert period_short_label("2026-03-02T14:00", "hour") == expected

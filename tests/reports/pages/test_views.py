@@ -335,3 +335,13 @@ def test_a_report_member_lands_on_the_overview_once_there_is_data(org, week, mem
 def test_an_agent_member_still_lands_on_their_home(org, week, member_factory, client):
     client.force_login(member_factory(org, role=Role.AGENT))
     assert client.get(reverse("home"))["Location"] == url("org_home", org)
+
+
+@pytest.mark.parametrize("page", [p.url_name for p in NAV_PAGES])
+def test_a_one_day_range_groups_by_hour_and_renders(page, org, week, manager_client):
+    day = MONDAY.isoformat()
+    response = manager_client.get(url(page, org), {"from": day, "to": day})
+    assert response.status_code == 200
+    trend = response.context["report"].section("trend") if page == "report_overview" else None
+    if trend is not None and trend.rows:
+        assert trend.rows[0].keys[0].display == "Mar 2, 00:00", trend.rows[0].keys[0].display
