@@ -38,4 +38,5 @@ urlpatterns = [
     path("audit/", views.AuditLogView.as_view(), name="settings_audit"),
     path("audit/export/", views.AuditExportView.as_view(), name="settings_audit_export"),
     path("api-keys/", include("accounts.api_keys_urls")),
+    path("privacy/", include("privacy.urls")),
 ]

@@ -90,6 +90,7 @@ SETTINGS_SECTIONS = [
     ("settings_goals", _("Goals"), "configure", "goals"),
     ("api_key_list", _("API keys"), "manage_api_keys", "api_keys"),
     ("settings_audit", _("Audit log"), "configure", "audit"),
+    ("privacy_home", _("Personal data"), "manage_personal_data", "privacy"),
 ]
 
 
