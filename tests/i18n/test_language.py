@@ -128,3 +128,16 @@ def test_the_password_reset_email_is_in_the_accounts_language(
         hello = translation.gettext("Hello,")
     assert hello != "Hello,"  # the Estonian catalog is compiled (make install)
     assert message.body.startswith(hello)
+
+
+def test_a_signed_in_persons_saved_language_wins_over_cookie_and_browser(org, member_factory, client):
+    """Saved on another device (no cookie here), or a stale cookie: the account's language holds."""
+    user = member_factory(org, role=Role.VIEWER)
+    user.language = "bg"
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("preferences"), HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert '<html lang="bg">' in page
+    client.logout()
+    assert '<html lang="fi">' in client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fi").content.decode()
