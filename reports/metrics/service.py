@@ -24,6 +24,7 @@ from reports import components as C
 from reports import goals
 from reports.builders import local_midnight
 from reports.histogram import QUANTILES, HistogramSQL
+from reports.metrics import staffing
 from reports.metrics.base import (
     ALL_BREAKDOWNS,
     GROUPED_DIMENSIONS,
@@ -31,8 +32,9 @@ from reports.metrics.base import (
     SURVEY_BREAKDOWNS,
     Totals,
 )
-from reports.models import DirtyDay, HourOfWeekMonthSnapshot, HourSnapshot
+from reports.models import DirtyDay, HourOfWeekMonthSnapshot, HourSnapshot, SlaMetric
 from reports.rollups import ROLLUPS, month_start, split_range, weekday_sql
+from reports.sla import targets_for
 from reports.snapshots import GRAIN_MODELS
 
 MAX_RANGE_DAYS = 3 * 366
@@ -555,6 +557,8 @@ class _Computation:
             extra["channels"] = self.channels(rng)
         if "heatmap" in self.needs:
             extra["heatmap"] = self.heatmap(rng)
+        if "staffing" in self.needs:
+            extra["staffing"] = self.staffing(rng)
         if "customers" in self.needs and self.grain == "org":  # the organization's customers: no filter
             extra.update(self.customers(self.customers_before(rng.first), rng.days))
         return extra
@@ -584,21 +588,40 @@ class _Computation:
         return {key[0]: Totals(values) for key, values in reader.sums(rng, ("channel",)).items()}
 
     def heatmap(self, rng: DateRange) -> dict:
-        """{(weekday, hour): (chats, tickets)} with contacts, in one statement: whole months from
+        """{(weekday, hour): (chats, tickets)} with contacts (see hour_of_week)."""
+        cells = self.hour_of_week(rng, ("chats_total", "tickets_created"))
+        cells = {k: (int(v["chats_total"]), int(v["tickets_created"])) for k, v in cells.items()}
+        return {k: v for k, v in cells.items() if any(v)}  # sparse: hours with contacts
+
+    def hour_of_week(self, rng: DateRange, components: tuple[str, ...]) -> dict[tuple[int, int], dict[str, float]]:
+        """{(weekday, hour): {component: sum}} over the range, in one statement: whole months from
         the hour-of-week roll-up, the days around them from the hour rows."""
         reader = SnapshotReader(self.org, "hour", None)
         months, day_ranges = split_range(rng.first, rng.last) if reader.use_rollups else (None, [(rng.first, rng.last)])
         pieces = [(HourSnapshot, "day", first, last) for first, last in day_ranges]
-        union, params = reader._each_piece(pieces, f"{weekday_sql('s.day', connection.vendor)} AS wd, s.hour AS h, "
-                                                   "s.chats_total AS c, s.tickets_created AS t")
+        values = "".join(f", s.{c} AS c{i}" for i, c in enumerate(components))
+        union, params = reader._each_piece(pieces, f"{weekday_sql('s.day', connection.vendor)} AS wd, s.hour AS h{values}")
         if months:
             month_union, month_params = reader._each_piece(
-                [(HourOfWeekMonthSnapshot, "month", *months)], "s.weekday AS wd, s.hour AS h, s.chats_total AS c, "
-                                                               "s.tickets_created AS t")
+                [(HourOfWeekMonthSnapshot, "month", *months)], f"s.weekday AS wd, s.hour AS h{values}")
             union, params = f"{union} UNION ALL {month_union}", params + month_params
-        rows = reader._fetch(f"SELECT u.wd, u.h, SUM(u.c), SUM(u.t) FROM ({union}) u GROUP BY u.wd, u.h", params)
-        cells = {(int(wd), int(h)): (int(c or 0), int(t or 0)) for wd, h, c, t in rows}
-        return {k: v for k, v in cells.items() if any(v)}  # sparse: hours with contacts
+        sums = "".join(f", SUM(u.c{i})" for i in range(len(components)))
+        rows = reader._fetch(f"SELECT u.wd, u.h{sums} FROM ({union}) u GROUP BY u.wd, u.h", params)
+        return {(int(wd), int(h)): {c: float(v or 0) for c, v in zip(components, rest, strict=True)}
+                for wd, h, *rest in rows}
+
+    def staffing(self, rng: DateRange) -> dict:
+        """What the staffing forecast reads: per hour of the week its chats, handle and chat time,
+        busy and online seconds; how many times each weekday occurs in the range; the wait-time
+        target (the organization's chat-wait SLA target for chats, reports.sla) and service level."""
+        cells = self.hour_of_week(rng, staffing.COMPONENTS)
+        weekdays = [0] * 7
+        for day in rng.each_day():
+            weekdays[day.weekday()] += 1
+        wait = next(t for t in targets_for(organization=self.org)[SlaMetric.CHAT_WAIT]
+                    if t.channel in ("", Channel.CHAT) and not t.priority)
+        return {"cells": cells, "weekdays": weekdays, "wait_target": wait.seconds,
+                "service_level": staffing.SERVICE_LEVEL}
 
     def totals(self, period: Period) -> Totals:
         key = (period.name, None)
