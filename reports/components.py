@@ -48,6 +48,8 @@ COUNTS = (
     "messages_total", "chats_short", "chats_medium", "chats_long",
     "response_count",
     "chats_tagged", "tag_assignments", "chats_high_priority_tag",
+    # chats and tickets (created): from a social channel; with a tag of category "technical"
+    "social_contacts", "contacts_technical",
     "chats_with_canned",
     "fcr_chats", "fcr_repeat_contacts",
     "chats_converted",
@@ -64,6 +66,7 @@ COUNTS = (
     "frt_within_target", "wait_within_target",
     # tickets: volume on the local day of created_at, resolution on that of resolved_at
     "tickets_created", "tickets_low", "tickets_normal", "tickets_high", "tickets_urgent",
+    "tickets_sentiment_positive", "tickets_sentiment_negative", "tickets_with_sentiment",
     "ticket_frt_within_target",
     "tickets_resolved", "tickets_reopened", "tickets_one_touch", "resolution_within_target",
     "calls_resolved",  # tickets of channel phone resolved (the agent report's "calls resolved")

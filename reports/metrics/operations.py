@@ -60,3 +60,25 @@ def sla_compliance(t: Totals) -> dict:
                          "share_met": percent(t[met], t[n])})
     return {"value": percent(met_total, n_total), "n": int(n_total), "low_sample": n_total < t.min_sample,
             "breached": int(n_total - met_total), "measures": measures}
+
+
+@metric("social_insights", label=_("Social media insights"), unit=UNIT_COUNT, family=FAMILY, higher_is_better=None,
+        needs=("social",), breakdowns=(),
+        help=_("Contacts (chats and tickets) from social channels: volume by hour of the week (organization's "
+               "time zone, weekday 0 = Monday); share positive and negative by survey (CSAT positive or negative "
+               "answers ÷ CSAT answers) and by ticket sentiment (positive or negative ÷ tickets with a "
+               "sentiment); share technical (contacts with a tag of category “technical” ÷ contacts)."))
+def social_insights(t: Totals) -> dict:
+    social = t.extra.get("social") or {}
+    s: Totals = social.get("totals") or Totals({})
+    contacts = s["chats_total"] + s["tickets_created"]
+    return {
+        "value": int(contacts), "n": int(contacts),
+        "by_hour": [{"weekday": wd, "hour": h, "contacts": n} for (wd, h), n in sorted(social.get("hours", {}).items())],
+        "survey": {"positive": percent(s["csat_positive"], s["csat_n"]), "negative": percent(s["csat_negative"], s["csat_n"]),
+                   "n": int(s["csat_n"])},
+        "sentiment": {"positive": percent(s["tickets_sentiment_positive"], s["tickets_with_sentiment"]),
+                      "negative": percent(s["tickets_sentiment_negative"], s["tickets_with_sentiment"]),
+                      "n": int(s["tickets_with_sentiment"])},
+        "technical": percent(s["contacts_technical"], contacts), "technical_count": int(s["contacts_technical"]),
+    }

@@ -559,6 +559,8 @@ class _Computation:
             extra["heatmap"] = self.heatmap(rng)
         if "staffing" in self.needs:
             extra["staffing"] = self.staffing(rng)
+        if "social" in self.needs and self.grain == "org":
+            extra["social"] = self.social(rng)
         if "customers" in self.needs and self.grain == "org":  # the organization's customers: no filter
             extra.update(self.customers(self.customers_before(rng.first), rng.days))
         return extra
@@ -600,15 +602,25 @@ class _Computation:
         months, day_ranges = split_range(rng.first, rng.last) if reader.use_rollups else (None, [(rng.first, rng.last)])
         pieces = [(HourSnapshot, "day", first, last) for first, last in day_ranges]
         values = "".join(f", s.{c} AS c{i}" for i, c in enumerate(components))
-        union, params = reader._each_piece(pieces, f"{weekday_sql('s.day', connection.vendor)} AS wd, s.hour AS h{values}")
-        if months:
-            month_union, month_params = reader._each_piece(
-                [(HourOfWeekMonthSnapshot, "month", *months)], f"s.weekday AS wd, s.hour AS h{values}")
-            union, params = f"{union} UNION ALL {month_union}", params + month_params
+        branches = []
+        if pieces:
+            branches.append(reader._each_piece(pieces, f"{weekday_sql('s.day', connection.vendor)} AS wd, s.hour AS h{values}"))
+        if months:  # (a range of whole months has no day rows to read)
+            branches.append(reader._each_piece([(HourOfWeekMonthSnapshot, "month", *months)],
+                                               f"s.weekday AS wd, s.hour AS h{values}"))
+        union, params = " UNION ALL ".join(sql for sql, _ in branches), [p for _, ps in branches for p in ps]
         sums = "".join(f", SUM(u.c{i})" for i in range(len(components)))
         rows = reader._fetch(f"SELECT u.wd, u.h{sums} FROM ({union}) u GROUP BY u.wd, u.h", params)
         return {(int(wd), int(h)): {c: float(v or 0) for c, v in zip(components, rest, strict=True)}
                 for wd, h, *rest in rows}
+
+    def social(self, rng: DateRange) -> dict:
+        """The social channel's totals (its channel-grain sums) and its contacts per hour of the
+        week: two statements."""
+        sums = SnapshotReader(self.org, "channel", [Channel.SOCIAL.value]).sums(rng)[()]
+        hours = self.hour_of_week(rng, ("social_contacts",))
+        return {"totals": Totals(sums), "hours": {k: int(v["social_contacts"]) for k, v in hours.items()
+                                                  if v["social_contacts"]}}
 
     def staffing(self, rng: DateRange) -> dict:
         """What the staffing forecast reads: per hour of the week its chats, handle and chat time,

@@ -48,7 +48,11 @@ class CannedSources(SourceSQL):
             ),
             Source(
                 name="canned_chats",
-                from_sql="chats_cannedresponseuse u JOIN chats_chat c ON c.id = u.chat_id",
+                # Driven from the chunk's chats (the organization's requested_at index), each
+                # joined to its uses: from the uses side every chunk read all the organization's
+                # uses and every chat of every organization (1M chats: 166 s of a 375 s rebuild).
+                from_sql=("chats_chat c JOIN chats_cannedresponseuse u ON u.chat_id = c.id "
+                          "AND u.organization_id = c.organization_id"),
                 timestamp="c.requested_at",
                 columns={"answered": "CASE WHEN c.accepted_at IS NOT NULL THEN 1 ELSE 0 END"},
                 counts={"chats_with_canned": "answered = 1"},
@@ -56,7 +60,8 @@ class CannedSources(SourceSQL):
             ),
             Source(
                 name="canned_csat",
-                from_sql="chats_cannedresponseuse u JOIN surveys_surveyanswer s ON s.chat_id = u.chat_id",
+                from_sql=("surveys_surveyanswer s JOIN chats_cannedresponseuse u ON u.chat_id = s.chat_id "
+                          "AND u.organization_id = s.organization_id"),
                 timestamp="s.answered_at",
                 columns={"kind": "s.kind", "positive": csat_case(CSAT_POSITIVE_FROM, ">=")},
                 counts={"csat_canned_n": "kind = 'csat'", "csat_canned_positive": "kind = 'csat' AND positive = 1"},

@@ -28,12 +28,13 @@ class ChatSources(SourceSQL):
         wait_flag, wait_flag_params = target_business_sql(
             self.targets[SlaMetric.CHAT_WAIT], channel="c.channel", priority=None)
         high = list(Tag.objects.for_org(self.org).filter(high_priority=True).values_list("pk", flat=True))
+        # The organization's few high-priority and technical tags are parameters.
+        high_tag, high = self._has_tag(high, "chats_chattag", "chat_id", "c.id")
+        technical, technical_params = self._has_tag(self.technical_tags(), "chats_chattag", "chat_id", "c.id")
         if d.pg:  # the chat's tag ids, read once per chat with its tag rows (see _create_base)
             tag_n = f"COALESCE(cardinality({tag_ids(0)}), 0)"
-            high_sql = f"{tag_ids(0)} && ARRAY[{', '.join(['%s'] * len(high))}]::bigint[]"
         else:
             tag_n = "(SELECT COUNT(*) FROM chats_chattag x WHERE x.chat_id = c.id)"
-            high_sql = self._exists("chats_chattag", f"chat_id = c.id AND tag_id IN ({', '.join(['%s'] * len(high))})")
         answered = "c.accepted_at IS NOT NULL"
         duration = f"CASE WHEN {answered} AND c.ended_at IS NOT NULL THEN {d.seconds('c.ended_at', 'c.accepted_at')} END"
         wrap = f"CASE WHEN c.ended_at IS NOT NULL AND c.closed_at IS NOT NULL THEN {d.seconds('c.closed_at', 'c.ended_at')} END"
@@ -62,8 +63,9 @@ class ChatSources(SourceSQL):
             "wrap": wrap,
             "chat_resp": f"CASE WHEN {answered} AND c.response_count > 0 THEN c.response_time_total_s / c.response_count END",
             "tag_n": tag_n,
-            # The organization's few high-priority tags are parameters.
-            "high_tag": f"CASE WHEN {high_sql} THEN 1 ELSE 0 END" if high else "0",
+            "high_tag": high_tag,
+            "technical": technical,
+            "social": "CASE WHEN c.channel = 'social' THEN 1 ELSE 0 END",
             "canned": f"CASE WHEN {answered} AND {self._exists('chats_cannedresponseuse', 'chat_id = c.id')} THEN 1 ELSE 0 END",
             "repeat": f"CASE WHEN {answered} AND {repeat} THEN 1 ELSE 0 END",
             "converted": "CASE WHEN c.converted_at IS NOT NULL THEN 1 ELSE 0 END",
@@ -88,7 +90,7 @@ class ChatSources(SourceSQL):
             refs={"row_id": "c.id"},
             tags=[("chats_chattag", "chat_id", "row_id")],
             columns=columns,
-            params=(frt_params + wait_params + high + [self.org.follow_up_window_hours * 3600]
+            params=(frt_params + wait_params + high + technical_params + [self.org.follow_up_window_hours * 3600]
                     + frt_flag_params + wait_flag_params),
             counts={
                 "chats_total": "1 = 1",
@@ -107,6 +109,8 @@ class ChatSources(SourceSQL):
                 "chats_long": "msgs > 15",
                 "chats_tagged": "tag_n > 0",
                 "chats_high_priority_tag": "high_tag = 1",
+                "social_contacts": "social = 1",
+                "contacts_technical": "technical = 1",
                 "chats_with_canned": "canned = 1",
                 "fcr_chats": "answered = 1 AND outcome NOT IN ('escalated', 'unresolved') AND repeat = 0",
                 "fcr_repeat_contacts": "repeat = 1",

@@ -3,6 +3,11 @@ chat or a ticket, and an interval's overlap with a calendar hour."""
 
 from __future__ import annotations
 
+from chats.models import Tag
+from reports.builders.source import tag_ids
+
+TECHNICAL_CATEGORY = "technical"
+
 
 class SourceSQL:
     """Helpers of the per-source mixins; the Builder provides ``self.d`` (the Dialect)."""
@@ -14,6 +19,24 @@ class SourceSQL:
         table: cheap for a year, not for the few rows of a late day.)"""
         return f"(SELECT id FROM {table} WHERE {condition} LIMIT 1) IS NOT NULL"
 
+
+    def _has_tag(self, ids: list, link_table: str, link_column: str, row: str) -> tuple[str, list]:
+        """(SQL, params): 1 when the base row (a chat or ticket ``row`` id, with its first tag
+        link table's ids read on PostgreSQL, see Builder._create_base) has one of the tags
+        ``ids`` (a few, as parameters), else 0."""
+        if not ids:
+            return "0", []
+        marks = ", ".join(["%s"] * len(ids))
+        if self.d.pg:
+            test = f"{tag_ids(0)} && ARRAY[{marks}]::bigint[]"
+        else:
+            test = self._exists(link_table, f"{link_column} = {row} AND tag_id IN ({marks})")
+        return f"CASE WHEN {test} THEN 1 ELSE 0 END", list(ids)
+
+    def technical_tags(self) -> list[int]:
+        """The organization's tags of category "technical" (any case): social_insights' share
+        technical."""
+        return list(Tag.objects.for_org(self.org).filter(category__iexact=TECHNICAL_CATEGORY).values_list("pk", flat=True))
 
     def _conversation_dims(self, agent: str, main: str) -> dict:
         """Dimensions of a row tied to a chat (alias ch) or a ticket (alias tk)."""

@@ -27,6 +27,7 @@ class TicketSources(SourceSQL):
         flag, flag_params = target_business_sql(
             self.targets[SlaMetric.TICKET_FIRST_RESPONSE], channel="t.channel", priority="t.priority")
         business = source_business_seconds(self, "t.first_response_at", "t.created_at")
+        technical, technical_params = self._has_tag(self.technical_tags(), "chats_tickettag", "ticket_id", "t.id")
         return Source(
             name="tickets_created",
             from_sql="chats_ticket t",
@@ -38,10 +39,19 @@ class TicketSources(SourceSQL):
                 "frt_target": target,
                 "frt_bh": f"CASE WHEN t.first_response_at IS NOT NULL THEN {business} END",
                 "frt_bh_flag": flag,
+                # Last, so their parameters come last.
+                "sentiment": "t.sentiment",
+                "social": "CASE WHEN t.channel = 'social' THEN 1 ELSE 0 END",
+                "technical": technical,
             },
-            params=params + flag_params,
+            params=params + flag_params + technical_params,
             counts={
                 "tickets_created": "1 = 1",
+                "social_contacts": "social = 1",
+                "contacts_technical": "technical = 1",
+                "tickets_sentiment_positive": "sentiment = 'positive'",
+                "tickets_sentiment_negative": "sentiment = 'negative'",
+                "tickets_with_sentiment": "sentiment IN ('positive', 'neutral', 'negative')",
                 **{f"tickets_{p}": f"priority = '{p}'" for p in PRIORITIES},
                 "ticket_frt_within_target": f"frt IS NOT NULL AND {measured_sql('frt', 'frt_bh', 'frt_bh_flag')} <= frt_target",
                 **{f"ticket_first_response_time_{p}_n": f"frt IS NOT NULL AND priority = '{p}'" for p in PRIORITIES},
