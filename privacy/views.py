@@ -28,14 +28,16 @@ from privacy.services import (
     organization_export_stream,
 )
 
+# Counts as "label: n", so no plural forms are needed.
 CUSTOMER_ERASED = _(
-    "The customer's personal data was erased: %(chats)s chats, %(tickets)s tickets and "
-    "%(answers)s survey answers. The customer is now “%(pseudonym)s”."
+    "The customer's personal data was erased (chats: %(chats)s, tickets: %(tickets)s, survey answers: "
+    "%(answers)s). The customer is now “%(pseudonym)s”."
 )
 ORGANIZATION_DELETED = _("The organization “%(name)s” and all of its data were deleted.")
 
 
 class CustomerEraseForm(forms.Form):
+    prefix = "erase"  # both forms of the page have a confirmation field: distinct names and ids
     external_id = forms.CharField(
         label=_("Customer's external id"),
         max_length=128,
@@ -54,6 +56,7 @@ class CustomerEraseForm(forms.Form):
 
 
 class OrganizationDeleteForm(forms.Form):
+    prefix = "delete"
     confirm = forms.CharField(label=_("Type the organization's slug to confirm"), max_length=60)
 
     def __init__(self, *args, organization, **kwargs):

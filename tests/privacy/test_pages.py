@@ -46,9 +46,9 @@ def test_other_roles_get_404_and_change_nothing(name, role, filled, other_filled
     client = client_for(member_factory(org, role=role))
     audit_before = AuditLogEntry.objects.for_org(org).count()
     assert client.get(url(name, org)).status_code == 404
-    data = {"external_id": "jane@acme.test", "confirm": "jane@acme.test"}
+    data = {"erase-external_id": "jane@acme.test", "erase-confirm": "jane@acme.test"}
     if name == "privacy_organization_delete":
-        data = {"confirm": "acme"}
+        data = {"delete-confirm": "acme"}
     assert client.post(url(name, org), data).status_code == 404
     assert Organization.objects.filter(pk=org.pk).exists()
     assert Customer.unscoped.get(pk=filled.customer.pk).name == "Jane acme"
@@ -59,8 +59,19 @@ def test_other_roles_get_404_and_change_nothing(name, role, filled, other_filled
 def test_an_owner_of_another_organization_gets_404(name, filled, other_filled):
     outsider = client_for(other_filled.owner)
     assert outsider.get(url(name, filled.organization)).status_code == 404
-    assert outsider.post(url(name, filled.organization), {"confirm": "acme"}).status_code == 404
+    assert (
+        outsider.post(url(name, filled.organization), {"delete-confirm": "acme"}).status_code == 404
+    )
     assert Organization.objects.filter(pk=filled.organization.pk).exists()
+
+
+def test_the_page_has_no_duplicate_ids(filled, owner_client):
+    import re
+
+    html = owner_client.get(url("privacy_home", filled.organization)).content.decode()
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert {"id_erase-external_id", "id_erase-confirm", "id_delete-confirm"} <= set(ids)
 
 
 def test_the_settings_navigation_offers_the_page_to_owners_only(
@@ -79,12 +90,13 @@ def test_actions_need_the_csrf_token(filled):
     client.force_login(filled.owner)
     org = filled.organization
     assert (
-        client.post(url("privacy_organization_delete", org), {"confirm": "acme"}).status_code == 403
+        client.post(url("privacy_organization_delete", org), {"delete-confirm": "acme"}).status_code
+        == 403
     )
     assert (
         client.post(
             url("privacy_customer_erase", org),
-            {"external_id": "jane@acme.test", "confirm": "jane@acme.test"},
+            {"erase-external_id": "jane@acme.test", "erase-confirm": "jane@acme.test"},
         ).status_code
         == 403
     )
@@ -100,14 +112,14 @@ def test_the_owner_erases_a_customer(filled, other_filled, owner_client):
     org = filled.organization
     response = owner_client.post(
         url("privacy_customer_erase", org),
-        {"external_id": " jane@acme.test ", "confirm": "jane@acme.test"},
+        {"erase-external_id": " jane@acme.test ", "erase-confirm": "jane@acme.test"},
         follow=True,
     )
     assert response.redirect_chain == [(url("privacy_home", org), 302)]
     customer = Customer.unscoped.get(pk=filled.customer.pk)
     assert customer.name == "" and customer.email == ""
     assert (
-        f"3 chats, 1 tickets and 4 survey answers. The customer is now “{customer.external_id}”"
+        f"(chats: 3, tickets: 1, survey answers: 4). The customer is now “{customer.external_id}”"
         in response.content.decode()
     )
     entry = AuditLogEntry.objects.for_org(org).get(kind=AuditKind.CUSTOMER_ERASED)
@@ -119,14 +131,18 @@ def test_the_owner_erases_a_customer(filled, other_filled, owner_client):
     ("data", "field", "error"),
     [
         (
-            {"external_id": "jane@acme.test", "confirm": "jane@acme"},
+            {"erase-external_id": "jane@acme.test", "erase-confirm": "jane@acme"},
             "confirm",
             "The confirmation “jane@acme” does not match “jane@acme.test”.",
         ),
-        ({"external_id": "jane@acme.test", "confirm": ""}, "confirm", "This field is required."),
+        (
+            {"erase-external_id": "jane@acme.test", "erase-confirm": ""},
+            "confirm",
+            "This field is required.",
+        ),
         # Another organization's customer is an unknown one.
         (
-            {"external_id": "jane@globex.test", "confirm": "jane@globex.test"},
+            {"erase-external_id": "jane@globex.test", "erase-confirm": "jane@globex.test"},
             "external_id",
             "No customer with the external id “jane@globex.test” in this organization.",
         ),
@@ -185,7 +201,7 @@ def test_the_owner_downloads_the_export(filled, other_filled, owner_client):
 @pytest.mark.parametrize("typed", ["", "Acme", "globex", "acme-"])
 def test_deletion_needs_the_slug_typed(filled, owner_client, typed):
     org = filled.organization
-    response = owner_client.post(url("privacy_organization_delete", org), {"confirm": typed})
+    response = owner_client.post(url("privacy_organization_delete", org), {"delete-confirm": typed})
     assert response.status_code == 200
     assert response.context["delete_form"].errors["confirm"]
     assert Organization.objects.filter(pk=org.pk).exists()
@@ -196,7 +212,7 @@ def test_the_owner_deletes_the_organization(filled, other_filled, owner_client, 
     org = filled.organization
     with caplog.at_level(logging.WARNING, logger="privacy.services"):
         response = owner_client.post(
-            url("privacy_organization_delete", org), {"confirm": "acme"}, follow=True
+            url("privacy_organization_delete", org), {"delete-confirm": "acme"}, follow=True
         )
     assert response.redirect_chain[0] == (reverse("home"), 302)
     assert "The organization “Acme” and all of its data were deleted." in response.content.decode()
@@ -213,6 +229,8 @@ def test_the_owner_deletes_the_organization(filled, other_filled, owner_client, 
 
 def test_an_owner_in_two_organizations_keeps_the_other(filled, other_filled, owner_client):
     MembershipFactory(organization=other_filled.organization, user=filled.owner, role=Role.VIEWER)
-    owner_client.post(url("privacy_organization_delete", filled.organization), {"confirm": "acme"})
+    owner_client.post(
+        url("privacy_organization_delete", filled.organization), {"delete-confirm": "acme"}
+    )
     home = owner_client.get(reverse("org_home", kwargs={"org_slug": "globex"}))
     assert home.status_code == 200
