@@ -28,6 +28,12 @@ TABLES_SINCE_0012 = {
 }
 
 
+def _table(state, app_label: str, model_name: str) -> str:
+    """The model's table from its state, without rendering the state's apps (which costs
+    seconds over the snapshot models' hundreds of fields)."""
+    return state.models[app_label, model_name].options.get("db_table") or f"{app_label}_{model_name}"
+
+
 class AddComponents(Operation):
     """Add ``counts`` (bigint), ``sums`` (float) and ``durations`` (``<d>_sum``, ``<d>_n`` and,
     where the model keeps histograms, ``<d>_hist``) to each model of ``models`` (lower-case
@@ -61,13 +67,14 @@ class AddComponents(Operation):
             model_state = state.models[app_label, model_name]
             for name, field, _ in self.fields(histograms):
                 model_state.fields[name] = field
-            state.reload_model(app_label, model_name, delay=True)
+        # One reload of every table (and what they relate to) together, not one per table.
+        state.reload_models([(app_label, model_name) for model_name in self.models], delay=True)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         pg = schema_editor.connection.vendor == "postgresql"
         q = schema_editor.quote_name
         for model_name, histograms in self.models.items():
-            table = q(to_state.apps.get_model(app_label, model_name)._meta.db_table)
+            table = q(_table(to_state, app_label, model_name))
             columns = [(q(name), types[0] if pg else types[1], types[2]) for name, _, types in self.fields(histograms)]
             if pg:
                 schema_editor.execute(f"ALTER TABLE {table} " + ", ".join(
@@ -81,7 +88,7 @@ class AddComponents(Operation):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         q = schema_editor.quote_name
         for model_name, histograms in self.models.items():
-            table = q(from_state.apps.get_model(app_label, model_name)._meta.db_table)
+            table = q(_table(from_state, app_label, model_name))
             for name, _, _ in self.fields(histograms):
                 schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {q(name)}")
 
