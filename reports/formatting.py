@@ -161,6 +161,6 @@ def metric_value(value, unit: str, *, locale: Locale | None = None) -> str:
         return duration(value, locale=locale)
     if unit == "count":
         return number(value, locale=locale)
-    if unit in ("score", "ratio", "per_hour"):
+    if unit in ("score", "ratio", "per_hour", "money"):  # money: in the organization's currency, not named
         return number(value, 2, locale=locale)
     return EMPTY if value is None else str(value)

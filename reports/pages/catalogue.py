@@ -6,6 +6,7 @@ To add a card, add one line to a page's ``cards``: ``Figure("transfer_rate")``.
 
 from django.utils.translation import gettext_lazy as _
 
+from chats.models import Channel
 from reports.pages.declarations import (
     TIME,
     Breaches,
@@ -19,7 +20,7 @@ from reports.pages.declarations import (
     Table,
 )
 
-PCT, SEC, COUNT, RATIO, SCORE = "percent", "seconds", "count", "ratio", "score"
+PCT, SEC, COUNT, RATIO, SCORE, MONEY = "percent", "seconds", "count", "ratio", "score", "money"
 
 DURATION_FIELDS = (("avg", _("Average"), None), ("p50", _("Median"), None), ("p90", _("p90"), None),
                    ("n", _("Sample (n)"), COUNT))
@@ -264,8 +265,17 @@ CANNED = Page(
                        Figure("canned_usage", "time_saved_seconds", label=_("Time saved"), unit=SEC),
                        Figure("canned_usage", "csat_with", label=_("CSAT with"), unit=PCT),
                        Figure("canned_usage", "csat_without", label=_("CSAT without"), unit=PCT)),
-              sortable=True, link_rows="agent", chart_open=False,
-              note=_("Usage per canned response is not in the metric catalogue yet.")),
+              sortable=True, link_rows="agent", chart_open=False),
+        Table("by_response", _("Per canned response"), "canned_response",
+              columns=(Figure("canned_usage", "chats", label=_("Answered chats using it"), unit=COUNT),
+                       Figure("canned_usage", label=_("Share of answered chats")),
+                       Figure("canned_usage", "uses", label=_("Uses"), unit=COUNT),
+                       Figure("canned_usage", "per_chat", label=_("Uses per chat"), unit=RATIO, higher_is_better=None),
+                       Figure("canned_usage", "time_saved_seconds", label=_("Time saved"), unit=SEC),
+                       Figure("canned_usage", "csat_with", label=_("CSAT with it"), unit=PCT)),
+              sortable=True, chart_open=False,
+              note=_("A chat that used two responses counts under each, so the shares can add up to more than "
+                     "100%.")),
     ),
 )
 
@@ -302,6 +312,91 @@ SLA = Page(
     ),
 )
 
+BUSINESS = Page(
+    id="business", url_name="report_business", title=_("Business"),
+    intro=_("How support ties to the business: chats that convert, website visitors who chat, and the "
+            "customers kept, lost and referred in the range (counted at its start and end in the "
+            "organization's time zone)."),
+    cards=(
+        Figure("conversion_rate"),
+        Figure("conversion_rate", "value_sum", label=_("Conversion value"), unit=MONEY, higher_is_better=True),
+        Figure("conversion_rate", "time_to_conversion.avg", label=_("Time to conversion (average)"), unit=SEC,
+               higher_is_better=False),
+        Figure("conversion_rate", "after_follow_up", label=_("Conversions after a follow-up"), unit=PCT,
+               higher_is_better=None),
+        Figure("visitor_chat_rate"),
+        Figure("visitor_chat_rate", "abandonment", label=_("Left after a chat request"), unit=PCT,
+               higher_is_better=False),
+        Figure("retention_rate"),
+        Figure("churn_rate"),
+        Figure("clv"),
+        Figure("referral_rate"),
+        Figure("feedback_response_rate"),
+        Figure("social_insights", label=_("Social media contacts")),
+    ),
+    sections=(
+        Table("trend", _("Conversion and visitors over time"), TIME, compare=True,
+              columns=(Figure("conversion_rate"),
+                       Figure("conversion_rate", "value_sum", label=_("Conversion value"), unit=MONEY),
+                       Figure("visitor_chat_rate"), Figure("referral_rate"), Figure("feedback_response_rate")),
+              charts=(Chart("conversion", _("Chat conversion rate"), ("conversion_rate",)),
+                      Chart("visitors", _("Website visitors to chats"), ("visitor_chat_rate",)))),
+        Detail("initiator", _("Proactive and reactive chats"), "conversion_rate", "",
+               rows=(("proactive", _("Proactive (the agent started the chat)")),
+                     ("reactive", _("Reactive (the visitor started the chat)"))),
+               columns=(("value", _("Conversion rate"), PCT), ("count", _("Conversions"), COUNT),
+                        ("n", _("Answered chats"), COUNT)),
+               key_header=_("Chats")),
+        Detail("customers", _("Customers"), "retention_rate", "",
+               rows=(("start", _("At the start of the range")), ("acquired", _("Acquired in the range")),
+                     ("lost", _("Lost in the range")), ("end", _("At the end of the range"))),
+               columns=((None, _("Customers"), COUNT),), key_header=_("Customers")),
+        Detail("clv_parts", _("Customer lifetime value, its parts"), "clv", "",
+               rows=(("average_purchase_value", _("Average purchase value")),
+                     ("purchase_frequency_per_year", _("Purchases per customer per year")),
+                     ("average_lifespan_years", _("Average lifespan (years)")),
+                     ("historical_clv", _("Historical CLV (purchases × gross margin)"))),
+               columns=((None, _("Value"), RATIO),), key_header=_("Figure")),
+        Detail("channel_mix", _("Service channel preferences"), "channel_mix", "channels", key_field="channel",
+               rows=tuple(Channel.choices),
+               columns=(("contacts", _("Contacts"), COUNT), ("share", _("Share of contacts"), PCT),
+                        ("first_response_time_avg", _("Chat first response (average)"), SEC),
+                        ("ticket_first_response_time_avg", _("Ticket first response (average)"), SEC)),
+               key_header=_("Channel")),
+        Detail("social", _("Social media contacts"), "social_insights", "",
+               rows=(("survey", _("By survey answers")), ("sentiment", _("By ticket sentiment"))),
+               columns=(("positive", _("Positive"), PCT), ("negative", _("Negative"), PCT),
+                        ("n", _("Answers or tickets"), COUNT)),
+               key_header=_("Measured")),
+        Table("by_agent", _("Conversion per agent"), "agent",
+              columns=(Figure("conversion_rate"),
+                       Figure("conversion_rate", "value_sum", label=_("Conversion value"), unit=MONEY),
+                       Figure("conversion_rate", "time_to_conversion.avg", label=_("Time to conversion"), unit=SEC)),
+              sortable=True, link_rows="agent", chart_open=False),
+    ),
+)
+
+QUALITY = Page(
+    id="quality", url_name="report_quality", title=_("Quality"),
+    intro=_("Reviewers' scores against the organization's scorecard: IQS = Σ(weight × score) ÷ Σ(weight × "
+            "max score) × 100, on the day of the review."),
+    cards=(
+        Figure("iqs"),
+        Figure("iqs", "reviews", label=_("Reviews"), unit=COUNT, higher_is_better=None),
+    ),
+    sections=(
+        Table("trend", _("IQS over time"), TIME, compare=True,
+              columns=(Figure("iqs"), Figure("iqs", "reviews", label=_("Reviews"), unit=COUNT)),
+              charts=(Chart("iqs", _("Internal quality score (IQS)"), ("iqs",)),)),
+        Table("by_agent", _("Per agent"), "agent",
+              columns=(Figure("iqs"), Figure("iqs", "reviews", label=_("Reviews"), unit=COUNT)),
+              sortable=True, link_rows="agent", chart_open=False),
+        Table("by_criterion", _("Per criterion"), "criterion",
+              columns=(Figure("iqs"), Figure("iqs", "scores", label=_("Reviews that scored it"), unit=COUNT)),
+              sortable=True, chart_open=False),
+    ),
+)
+
 # Every figure of METRICS.md's agent performance report the catalogue has, and a few more. The
 # first six are the weekly e-mail's table (schedules.content.EMAIL_BOARD_COLUMNS): keep them first.
 AGENT_COLUMNS = (
@@ -321,6 +416,8 @@ AGENT_COLUMNS = (
     Figure("csat", "negative_share", label=_("Negative share"), unit=PCT, higher_is_better=False),
     Figure("fcr_rate", label=_("FCR")),
     Figure("transfer_rate", label=_("Transfers")),
+    Figure("iqs", label=_("IQS")),
+    Figure("conversion_rate", label=_("Conversion")),
 )
 
 AGENTS = Page(
@@ -353,6 +450,8 @@ AGENT = Page(
         Figure("csat", "negative", label=_("Negative ratings"), unit=COUNT, higher_is_better=False),
         Figure("csat", "negative_share", label=_("Share of negative ratings"), unit=PCT, higher_is_better=False),
         Figure("fcr_rate"),
+        Figure("iqs"),
+        Figure("conversion_rate"),
     ),
     sections=(
         Table("trend", _("Over the range"), TIME, compare=True,
@@ -362,9 +461,9 @@ AGENT = Page(
                       Chart("frt", _("First response time (average)"), ("first_response_time.avg",)),
                       Chart("csat", _("CSAT"), ("csat",)))),
     ),
-    extra={"not_in_catalogue": _("The internal quality score (IQS) is not in the metric catalogue yet.")},
 )
 
-PAGES = {p.id: p for p in (OVERVIEW, LIVE_CHAT, TICKETS, SATISFACTION, TAGS, CANNED, SLA, AGENTS, AGENT)}
+PAGES = {p.id: p for p in (OVERVIEW, LIVE_CHAT, TICKETS, SATISFACTION, TAGS, CANNED, SLA, BUSINESS, QUALITY, AGENTS,
+                           AGENT)}
 # The navigation, in order (the agent page is reached from the leaderboard or an agent's home).
-NAV_PAGES = (OVERVIEW, LIVE_CHAT, TICKETS, SATISFACTION, TAGS, CANNED, SLA, AGENTS)
+NAV_PAGES = (OVERVIEW, LIVE_CHAT, TICKETS, SATISFACTION, TAGS, CANNED, SLA, BUSINESS, QUALITY, AGENTS)

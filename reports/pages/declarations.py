@@ -26,7 +26,7 @@ TIME = "time"  # a table grouped by the page's time grouping (hour, day, week or
 # The fields every duration metric has (reports.metrics.base.duration): their unit is the metric's.
 DURATION_FIELDS = {"avg": _("average"), "p50": _("median"), "p90": _("p90")}
 # Decimals a unit is rounded to, on the page and in exports alike (half up, reports.formatting).
-UNIT_DIGITS = {UNIT_COUNT: 0, UNIT_PERCENT: 1, UNIT_SECONDS: 1, UNIT_SCORE: 2, UNIT_RATIO: 2, "per_hour": 2}
+UNIT_DIGITS = {UNIT_COUNT: 0, UNIT_PERCENT: 1, UNIT_SECONDS: 1, UNIT_SCORE: 2, UNIT_RATIO: 2, "per_hour": 2, "money": 2}
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ def dimension_plural(dimension: str) -> str:
 
 def dimension_name(dimension: str) -> str:
     return {"team": _("team"), "agent": _("agent"), "channel": _("channel"), "tag": _("tag"),
-            "segment": _("segment"), "touchpoint": _("touchpoint"), "hour": _("hour")}.get(dimension, dimension)
+            "segment": _("segment"), "touchpoint": _("touchpoint"), "hour": _("hour"),
+            "canned_response": _("canned response"), "criterion": _("criterion")}.get(dimension, dimension)
 
 
 # --- plain data ------------------------------------------------------------------------------
