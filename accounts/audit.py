@@ -29,6 +29,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
             AuditKind.BUSINESS_HOURS_UPDATED),
     "goals": (AuditKind.GOAL_CREATED, AuditKind.GOAL_UPDATED, AuditKind.GOAL_DELETED),
     "admin": (AuditKind.ADMIN_CREATED, AuditKind.ADMIN_CHANGED, AuditKind.ADMIN_DELETED),
+    "personal_data": (AuditKind.CUSTOMER_ERASED, AuditKind.ORGANIZATION_EXPORTED),
 }
 
 

@@ -26,6 +26,7 @@ KIND_GROUP_LABELS = {
     "sla": _("SLA targets and business hours"),
     "goals": _("Goals"),
     "admin": _("Operators' admin"),
+    "personal_data": _("Personal data"),
 }
 
 

@@ -526,6 +526,7 @@ FIELD_LABELS = {
     "metric": _("measure"), "channel": _("channel"), "priority": _("priority"), "target_seconds": _("target"),
     "business_hours": _("in business hours"), "intervals": _("opening hours"), "holidays": _("holidays"),
     "field": _("figure"), "at_least": _("met at or above the target"), "target": _("target"),
+    "chats": _("chats"), "tickets": _("tickets"), "survey_answers": _("survey answers"), "file": _("file"),
 }
 
 

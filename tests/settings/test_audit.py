@@ -79,3 +79,13 @@ def test_a_deleted_actor_is_still_named(org, org_admin_client):
     actor.delete()
     entry = AuditLogEntry.objects.for_org(org).get()
     assert entry.actor is None and entry.actor_email == "gone@example.test"
+
+
+def test_every_kind_of_change_can_be_filtered_by_its_group():
+    from accounts.audit import KIND_GROUPS
+    from accounts.models import AuditKind
+    from accounts.settings_forms import KIND_GROUP_LABELS
+
+    grouped = [kind for kinds in KIND_GROUPS.values() for kind in kinds]
+    assert sorted(grouped) == sorted(AuditKind.values), "each kind in exactly one group of the log's filter"
+    assert set(KIND_GROUPS) == set(KIND_GROUP_LABELS)
