@@ -25,6 +25,7 @@ from reports.goals import (
     goal_update,
 )
 from reports.models import Goal
+from reports.results import figure_id
 
 GOAL_CREATED = _("The goal “%(goal)s” was set.")
 GOAL_SAVED = _("The goal “%(goal)s” was saved.")
@@ -85,7 +86,7 @@ class GoalsView(GoalMixin, FormView):
         context = super().get_context_data(**kwargs)
         figures = goal_figures()
         goals = Goal.objects.for_org(self.organization).select_related("team")
-        context["goals"] = [{"goal": g, "figure": figures.get(g.metric if g.field == "value" else f"{g.metric}.{g.field}"),
+        context["goals"] = [{"goal": g, "figure": figures.get(figure_id(g.metric, g.field)),
                              "target": display_target(g)} for g in goals]
         return context
 
@@ -105,7 +106,7 @@ class GoalEditView(GoalMixin, FormView):
 
     def get_initial(self):
         goal = self.get_goal()
-        return {"figure": goal.metric if goal.field == "value" else f"{goal.metric}.{goal.field}", "team": goal.team,
+        return {"figure": figure_id(goal.metric, goal.field), "team": goal.team,
                 "direction": "at_least" if goal.at_least else "at_most", "target": goal.target}
 
     def get_context_data(self, **kwargs):

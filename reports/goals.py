@@ -28,6 +28,7 @@ from accounts.audit import audit_record, field_changes
 from accounts.models import AuditKind, Organization, Team, User
 from reports import formatting
 from reports.models import Goal
+from reports.results import figure_id, lookup
 
 FIELDS = ("metric", "field", "team", "at_least", "target")
 
@@ -54,16 +55,20 @@ def goal_figures() -> dict[str, object]:
 
 
 def figure_of(metric: str, field: str):
-    return goal_figures().get(metric if field == "value" else f"{metric}.{field}")
+    return goal_figures().get(figure_id(metric, field))
 
 
 def display_target(goal: Goal | dict) -> str:
     """“≥ 85 %”, “≤ 1 min” in the figure's unit and the active language."""
     get = goal.get if isinstance(goal, dict) else lambda name: getattr(goal, name)
     figure = figure_of(get("metric"), get("field"))
-    target = get("target")
-    shown = formatting.metric_value(target, figure.value_unit) if figure else formatting.number(target, 2)
-    return f"{'≥' if get('at_least') else '≤'} {shown}"
+    return target_text(get("at_least"), get("target"), figure.value_unit if figure else None)
+
+
+def target_text(at_least: bool, target, unit: str | None) -> str:
+    """“≥ 85.0%” in ``unit`` (two decimals without one) and the active language."""
+    shown = formatting.metric_value(target, unit) if unit else formatting.number(target, 2)
+    return f"{'≥' if at_least else '≤'} {shown}"
 
 
 def describe(goal: Goal | dict) -> str:
@@ -149,14 +154,6 @@ def goal_delete(*, organization: Organization, actor: User | None, goal: Goal) -
 
 # --- beside the values (compute()) -----------------------------------------------------------
 
-def _lookup(result: dict, path: str):
-    for part in path.split("."):
-        if not isinstance(result, dict):
-            return None
-        result = result.get(part)
-    return result
-
-
 def met(goal: Goal, value) -> bool | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
@@ -169,7 +166,7 @@ def _annotate(metrics: dict, goals: dict[tuple[str, str], Goal]) -> None:
         if not mine:
             continue
         result["goals"] = {
-            field: {"target": goal.target, "at_least": goal.at_least, "met": met(goal, _lookup(result, field)),
+            field: {"target": goal.target, "at_least": goal.at_least, "met": met(goal, lookup(result, field)),
                     "team": goal.team.external_id or goal.team.name if goal.team else None}
             for field, goal in mine.items()}
 

@@ -32,6 +32,7 @@ from chats.models import Channel, Tag
 from reports import formatting
 from reports.drilldown.links import drilldown_url
 from reports.exports import Column
+from reports.goals import target_text
 from reports.metrics import REGISTRY, MetricsQueryError, compute
 from reports.metrics.service import DateRange
 from reports.pages.declarations import (
@@ -47,6 +48,7 @@ from reports.pages.declarations import (
     Table,
 )
 from reports.pages.params import ReportQuery
+from reports.results import lookup
 
 # Marked for extraction, translated when shown.
 MIXED_FILTER = gettext_noop("“{title}” counts one row per {by}; it cannot be shown while the page is filtered by {filter}, "
@@ -244,16 +246,6 @@ class RenderedPage:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def lookup(result: dict | None, path: str):
-    """``result["a"]["b"]`` for path ``"a.b"``; the metric's own result for ``""``; None when absent."""
-    value = result
-    for part in [p for p in path.split(".") if p] if path else []:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
 
 def relative_change(current, previous) -> float | None:
     """(current − previous) ÷ |previous|: the rule compute() reports as ``change`` for a metric's
@@ -480,13 +472,9 @@ def _card(organization, fig: Figure, metrics: dict, previous: dict | None, drill
         card.median, card.median_display = median, display(median, unit)
     goal = (result.get("goals") or {}).get(fig.field)
     if goal is not None:
-        card.goal_display = _goal_target(goal, unit)
+        card.goal_display = target_text(goal['at_least'], goal['target'], unit)
         card.goal_met = goal["met"]
     return card
-
-
-def _goal_target(goal: dict, unit: str) -> str:
-    return f"{'≥' if goal['at_least'] else '≤'} {display(goal['target'], unit)}"
 
 
 def team_median(values) -> float | None:
@@ -681,7 +669,7 @@ def _chart(chart, table: Table, view: TableView) -> ChartView:
                              "display": [r.cells[i].previous_display for r in view.rows], "previous": True})
         goal = view.extra.get("goals", {}).get(figure_id)
         if goal is not None:
-            shown = _goal_target(goal, column.unit)
+            shown = target_text(goal['at_least'], goal['target'], column.unit)
             datasets.append({"label": _("Goal {target}").format(target=shown), "unit": column.unit,
                              "data": [goal["target"]] * len(view.rows), "display": [shown] * len(view.rows),
                              "previous": False, "goal": True})
