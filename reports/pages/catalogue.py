@@ -110,7 +110,7 @@ LIVE_CHAT = Page(
                      ("chats_per_online_hour", _("Chats per online hour")),
                      ("concurrency", _("Concurrency (simultaneous chats while busy)"))),
                columns=((None, _("Value"), RATIO),), key_header=_("Figure")),
-        Heatmap(),
+        Heatmap(staffing=True),
         Table("by_channel", _("By channel"), "channel",
               columns=(Figure("chats_total"), Figure("chats_missed"), Figure("first_response_time", "avg"),
                        Figure("handle_time", "avg", label=_("Handling time (average)")), Figure("transfer_rate")), link_rows="filter"),

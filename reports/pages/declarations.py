@@ -162,6 +162,9 @@ class Heatmap:
     id: str = "heatmap"
     title: str | Promise = _("Traffic by hour and weekday")
     metric: str = "traffic_heatmap"
+    # With ``staffing_forecast``: agents needed for the wait-time target in each hour, beside the
+    # agents online then (a second grid, and two more export columns).
+    staffing: bool = False
 
 
 @dataclass(frozen=True)

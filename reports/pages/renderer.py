@@ -376,6 +376,8 @@ def render_page(
             total_ids += list(s.metrics)
         elif isinstance(s, Detail) or isinstance(s, Heatmap) and not _filter_dimension(filters):
             total_ids.append(s.metric)
+            if isinstance(s, Heatmap) and s.staffing:
+                total_ids.append("staffing_forecast")
     results.run(("current", None), total_ids, query.range, None)
     if compare and cards:
         results.run(("previous", None), [c.metric for c in cards], query.previous, None)
@@ -784,9 +786,42 @@ def _heatmap(organization, section: Heatmap, totals: dict | None, filters, query
                      "cells": line, "total": formatting.number(sum(x["chats"] for x in line))})
     view.extra = {"grid": grid, "hours": [f"{h:02d}" for h in range(24)], "timezone": organization.timezone,
                   "total": formatting.number(sum(c["chats"] for c in cells.values()))}
+    staffing = totals["metrics"].get("staffing_forecast") if section.staffing else None
+    if staffing:
+        _staffing(view, staffing, order, names)
     if not cells:
         view.empty_text = _("No chats or tickets in this range.")
     return view
+
+
+def _staffing(view: TableView, forecast: dict, order: list[int], names: list[str]) -> None:
+    """staffing_forecast beside the heatmap: per hour of the week the agents needed (Erlang C)
+    and the agents online, as a second grid (an hour short of agents marked) and two more columns
+    of the heatmap's rows, so the export carries them."""
+    hours = {(h["weekday"], h["hour"]): h for h in forecast["hours"]}
+    view.columns += [ColumnView("staffing_forecast.agents_needed", _("Agents needed"), "count", 0),
+                     ColumnView("staffing_forecast.agents_online", _("Agents online"), "ratio", 1)]
+    for row in view.rows:
+        h = hours.get((row.keys[0].value, row.keys[2].value), {})
+        online = h.get("agents_online")
+        row.cells += [Cell(h.get("agents_needed", 0), formatting.number(h.get("agents_needed", 0))),
+                      Cell(online, formatting.number(online, 1) if online is not None else formatting.EMPTY)]
+    grid = []
+    for weekday in order:
+        line = []
+        for hour in range(24):
+            h = hours.get((weekday, hour), {})
+            needed, online = h.get("agents_needed", 0), h.get("agents_online") or 0
+            line.append({"hour": hour, "needed": needed, "needed_display": formatting.number(needed),
+                         "online_display": formatting.number(online, 1), "short": needed > 0 and online < needed})
+        grid.append({"weekday": weekday, "name": names[weekday],
+                     "short": formatting.weekday_names(weekday, "abbreviated")[0], "cells": line})
+    view.extra["staffing"] = {
+        "grid": grid, "peak": formatting.number(forecast.get("value") or 0),
+        "target": formatting.duration(forecast["wait_target_seconds"]) if forecast.get("wait_target_seconds") else None,
+        "level": formatting.percent(100 * forecast["service_level"]) if forecast.get("service_level") else None,
+        "handle": formatting.duration(forecast["handle_time"]) if forecast.get("handle_time") else None,
+    }
 
 
 def _local_bounds(organization, rng: DateRange) -> tuple[dt.datetime, dt.datetime]:

@@ -90,3 +90,23 @@ def test_canned_page_lists_each_response_with_its_chats_and_uses(org, reviewed_w
     grouped = compute(organization=org, metric_ids=["canned_usage"], first=MONDAY, last=SUNDAY,
                       group_by="canned_response")["groups"]
     assert [g["metrics"]["canned_usage"]["uses"] for g in grouped] == [2]
+
+
+def test_the_live_chat_heatmap_has_agents_needed_beside_agents_online(org, reviewed_week, manager_client):
+    response = manager_client.get(url("report_live_chat", org), WEEK_QUERY)
+    staffing = response.context["report"].section("heatmap").extra["staffing"]
+    monday = next(line for line in staffing["grid"] if line["weekday"] == 0)
+    # Sessions: Aino 9-17, Bo 13-16 on Monday (local), the only Monday of the range.
+    assert monday["cells"][10]["online_display"] == "1.0" and monday["cells"][14]["online_display"] == "2.0"
+    forecast = compute(organization=org, metric_ids=["staffing_forecast"], first=MONDAY,
+                       last=SUNDAY)["metrics"]["staffing_forecast"]
+    needed = {(h["weekday"], h["hour"]): h["agents_needed"] for h in forecast["hours"]}
+    assert [c["needed"] for c in monday["cells"]] == [needed[(0, hour)] for hour in range(24)]
+    assert needed[(0, 10)] >= 1 and needed[(0, 3)] == 0  # a chat at 10:00, none at 03:00
+
+    exported = read_csv(manager_client.get(url("report_live_chat", org),
+                                           {**WEEK_QUERY, "export": "heatmap", "format": "csv"}))
+    header = exported[0]
+    assert "Agents needed [staffing_forecast.agents_needed]" in header
+    row = next(r for r in exported[1:] if r[0] == "0" and r[2] == "14")
+    assert row[header.index("Agents online [staffing_forecast.agents_online]")] == "2.0"
