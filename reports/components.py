@@ -50,6 +50,8 @@ COUNTS = (
     "chats_tagged", "tag_assignments", "chats_high_priority_tag",
     # chats and tickets (created): from a social channel; with a tag of category "technical"
     "social_contacts", "contacts_technical",
+    # chats and tickets (created) tied to a customer (engagement: contacts per customer)
+    "contacts_with_customer",
     "chats_with_canned",
     "fcr_chats", "fcr_repeat_contacts",
     "chats_converted",

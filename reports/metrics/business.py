@@ -8,6 +8,7 @@ from reports.metrics.base import (
     SURVEY_SCORE_BREAKDOWNS,
     UNIT_MONEY,
     UNIT_PERCENT,
+    UNIT_SCORE,
     Totals,
     divide,
     duration,
@@ -128,3 +129,34 @@ def clv(t: Totals) -> dict:
         help=_("New customers referred by an existing customer ÷ all new customers × 100 (acquired in the range)."))
 def referral_rate(t: Totals) -> dict:
     return ratio(t, "customers_referred", "customers_acquired")
+
+
+ENGAGEMENT_INPUTS = {  # input -> its label in the score's formula
+    "contacts_per_customer": _("contacts per customer"),
+    "conversion_rate": _("chat conversion rate (%)"),
+    "survey_participation": _("survey participation (%)"),
+}
+
+
+@metric("engagement_score", label=_("Customer engagement score"), unit=UNIT_SCORE, family=FAMILY,
+        higher_is_better=True, needs=("customers", "engagement"), breakdowns=DATE_BREAKDOWNS,
+        help=_("A weighted composite of the inputs the organization has (each weighing 1 until weights can be "
+               "set): Σ weight × input ÷ Σ weight over the inputs with a value. Contacts per "
+               "customer = chats and tickets tied to a customer ÷ the average of the customers at the start "
+               "and at the end; chat conversion rate (%); survey participation = survey answers ÷ (answered "
+               "chats + tickets) × 100. The result carries its formula."))
+def engagement_score(t: Totals) -> dict:
+    weights = t.extra.get("engagement_weights") or dict.fromkeys(ENGAGEMENT_INPUTS, 1.0)
+    c = customer_counts(t)
+    answers = t["csat_n"] + t["nps_n"] + t["ces_n"] + t["ces5_n"]
+    inputs = {
+        "contacts_per_customer": divide(t["contacts_with_customer"], (c["start"] + c["end"]) / 2),
+        "conversion_rate": percent(t["conversions"], t["chats_answered"]),
+        "survey_participation": percent(answers, t["chats_answered"] + t["tickets_created"]),
+    }
+    used = {k: v for k, v in inputs.items() if v is not None and weights.get(k)}
+    total_weight = sum(weights[k] for k in used)
+    value = divide(sum(weights[k] * v for k, v in used.items()), total_weight)
+    formula = " + ".join(f"{weights[k]:g} × {ENGAGEMENT_INPUTS[k]}" for k in used)
+    return {"value": value, "n": int(t["chats_answered"] + t["tickets_created"]), "inputs": inputs,
+            "weights": weights, "formula": f"({formula}) ÷ {total_weight:g}" if used else None}

@@ -24,7 +24,7 @@ from reports import components as C
 from reports import goals
 from reports.builders import local_midnight
 from reports.histogram import QUANTILES, HistogramSQL
-from reports.metrics import staffing
+from reports.metrics import business, staffing
 from reports.metrics.base import (
     ALL_BREAKDOWNS,
     GROUPED_DIMENSIONS,
@@ -32,7 +32,12 @@ from reports.metrics.base import (
     SURVEY_BREAKDOWNS,
     Totals,
 )
-from reports.models import DirtyDay, HourOfWeekMonthSnapshot, HourSnapshot, SlaMetric
+from reports.models import (
+    DirtyDay,
+    HourOfWeekMonthSnapshot,
+    HourSnapshot,
+    SlaMetric,
+)
 from reports.rollups import ROLLUPS, month_start, split_range, weekday_sql
 from reports.sla import targets_for
 from reports.snapshots import GRAIN_MODELS
@@ -563,6 +568,8 @@ class _Computation:
             extra["social"] = self.social(rng)
         if "customers" in self.needs and self.grain == "org":  # the organization's customers: no filter
             extra.update(self.customers(self.customers_before(rng.first), rng.days))
+        if "engagement" in self.needs:
+            extra["engagement_weights"] = self.engagement_weights()
         return extra
 
     # Customers at an instant (a range's start or end, local midnight in the organization's
@@ -572,6 +579,11 @@ class _Computation:
     # (SnapshotReader.sums_before: whole months from the roll-ups), those at its end that plus
     # the range's own acquired - lost. Historical CLV's "ever" totals are prefix sums too.
     CUSTOMER_FLOWS = ("customers_acquired", "customers_lost", "purchase_amount")
+
+    def engagement_weights(self) -> dict[str, float]:
+        """The engagement score's weights. The organization cannot set them yet (its settings are
+        issue 11 item 11): every input weighs 1."""
+        return dict.fromkeys(business.ENGAGEMENT_INPUTS, 1.0)
 
     def customers_before(self, day: dt.date) -> dict[str, float]:
         return SnapshotReader(self.org, "org", None).sums_before(day, self.CUSTOMER_FLOWS)
@@ -714,10 +726,13 @@ class _Computation:
             fields = ("day", "hour") if self.group_by == "hour" else ("day",)
             backlog = self._running_backlog(self.reader.sums(self.rng, fields, by_month=self.group_by == "month"))
         before = self.customers_before(self.rng.first) if "customers" in self.needs else None
+        weights = self.engagement_weights() if "engagement" in self.needs else None
         out = []
         for key, days in key_days.items():  # in date order: each group's customers follow the last's
             hours = 1.0 if self.group_by == "hour" else sum(day_hours(self.org, d) for d in days)
             extra = {"dimension": None, "backlog": backlog(max(days)) if backlog else None}
+            if weights is not None:
+                extra["engagement_weights"] = weights
             if before is not None:
                 extra.update(self.customers(before, len(days)))
                 before = {c: before[c] + (values.get(key, {}).get(c) or 0) for c in self.CUSTOMER_FLOWS}

@@ -42,6 +42,7 @@ class TicketSources(SourceSQL):
                 # Last, so their parameters come last.
                 "sentiment": "t.sentiment",
                 "social": "CASE WHEN t.channel = 'social' THEN 1 ELSE 0 END",
+                "has_customer": "CASE WHEN t.customer_id IS NOT NULL THEN 1 ELSE 0 END",
                 "technical": technical,
             },
             params=params + flag_params + technical_params,
@@ -49,6 +50,7 @@ class TicketSources(SourceSQL):
                 "tickets_created": "1 = 1",
                 "social_contacts": "social = 1",
                 "contacts_technical": "technical = 1",
+                "contacts_with_customer": "has_customer = 1",
                 "tickets_sentiment_positive": "sentiment = 'positive'",
                 "tickets_sentiment_negative": "sentiment = 'negative'",
                 "tickets_with_sentiment": "sentiment IN ('positive', 'neutral', 'negative')",
