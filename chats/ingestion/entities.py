@@ -108,8 +108,8 @@ def _column_days(organization: Organization, rows: list[dict], *columns: str) ->
 
 
 class TeamSpec(EntitySpec):
-    # Teams, agents, customers, purchases, tags and canned responses feed no day-based snapshot
-    # yet, so writing them marks no day dirty (the EntitySpec default).
+    # Teams, agents, tags and canned responses feed no day-based snapshot, so writing them marks
+    # no day dirty (the EntitySpec default); customers and purchases do (the business sources).
     name = "teams"
     model = Team
     fields = [external_id(), Str("name", required=True)]
@@ -138,15 +138,18 @@ class CustomerSpec(EntitySpec):
             yield "referred_by", str(REFERS_ITSELF)
 
     def dirty_days(self, organization, rows):
+        # Customers acquired (and referred) count on the day of acquired_at, lost ones on the day
+        # of churned_at (reports.builders.sources.business): both days of the new and the old row.
+        days = _column_days(organization, rows, "acquired_at", "churned_at")
         # Survey answers without a segment of their own are counted under their customer's.
         segments: dict[str, set] = {}
         for row in rows:  # a changed customer's new row, then its old one
             segments.setdefault(row["external_id"], set()).add(row["segment"])
         moved = [external_id for external_id, seen in segments.items() if len(seen) > 1]
-        if not moved:
-            return set()
-        ids = Customer.objects.for_org(organization).filter(external_id__in=moved).values_list("pk", flat=True)
-        return customer_days(organization=organization, customer_ids=ids)
+        if moved:
+            ids = Customer.objects.for_org(organization).filter(external_id__in=moved).values_list("pk", flat=True)
+            days |= customer_days(organization=organization, customer_ids=ids)
+        return days
 
 
 class PurchaseSpec(EntitySpec):
@@ -156,6 +159,9 @@ class PurchaseSpec(EntitySpec):
         external_id(), Ref("customer", Customer, required=True), Money("amount", required=True),
         Timestamp("purchased_at", required=True, window=HISTORY),
     ]
+
+    def dirty_days(self, organization, rows):
+        return _column_days(organization, rows, "purchased_at")
 
 
 class TagSpec(EntitySpec):

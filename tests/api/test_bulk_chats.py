@@ -9,7 +9,7 @@ from chats.ingestion.messages import summarize_messages
 from chats.models import Chat
 from reports.models import DirtyDay
 from tests.api.test_bulk_entities import post_bulk
-from tests.factories import AgentFactory, ChatFactory
+from tests.factories import AgentFactory, ChatFactory, CustomerFactory
 
 UTC = dt.UTC
 D = dt.date
@@ -131,9 +131,17 @@ def test_a_resend_that_changes_nothing_marks_nothing(org, api_client):
     ("website-traffic", {"date": "2026-03-02", "visitors": 5}, {"date": "2026-03-02", "visitors": 6},
      {D(2026, 3, 2)}),
     ("teams", {"external_id": "t-1", "name": "A"}, {"external_id": "t-1", "name": "B"}, set()),
+    # Customers count on their acquired and churned days (retention, churn, CLV, referral).
+    ("customers", {"external_id": "k-1", "acquired_at": "2026-03-02T09:00:00Z"},
+     {"external_id": "k-1", "acquired_at": "2026-03-02T09:00:00Z", "churned_at": "2026-03-05T23:00:00Z"},
+     {D(2026, 3, 2), D(2026, 3, 6)}),
+    ("purchases", {"external_id": "p-1", "customer": "c-1", "amount": 5, "purchased_at": "2026-03-02T10:00:00Z"},
+     {"external_id": "p-1", "customer": "c-1", "amount": 5, "purchased_at": "2026-03-03T10:00:00Z"},
+     {D(2026, 3, 2), D(2026, 3, 3)}),
 ])
 def test_dirty_days_of_each_entity(entity, old, new, days, org, api_client):
     AgentFactory(organization=org, external_id="a-1")
+    CustomerFactory(organization=org, external_id="c-1")
     post_bulk(api_client, entity, [old])
     DirtyDay.objects.for_org(org).delete()
     assert post_bulk(api_client, entity, [new]).status_code == 200
