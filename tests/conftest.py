@@ -6,6 +6,19 @@ from accounts.services import api_key_create
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _language_of_a_fresh_process():
+    """Each test starts in the project's default language, as a new process does: a request of
+    an earlier test in the same worker (LocaleMiddleware, a member's saved language) leaves its
+    language active in the thread, which made a later command's messages come out in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(slug="acme", name="Acme", timezone="Europe/Helsinki")

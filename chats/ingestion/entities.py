@@ -123,6 +123,10 @@ class AgentSpec(EntitySpec):
     ]
 
 
+# The customer fields the business snapshots count by (a change of these re-counts the days).
+CUSTOMER_COUNTED = ("acquired_at", "churned_at", "referred_by", "referred_by_id")
+
+
 class CustomerSpec(EntitySpec):
     name = "customers"
     model = Customer
@@ -138,14 +142,18 @@ class CustomerSpec(EntitySpec):
             yield "referred_by", str(REFERS_ITSELF)
 
     def dirty_days(self, organization, rows):
+        versions: dict[str, list[dict]] = {}
+        for row in rows:  # a new customer's row; a changed customer's new row, then its old one
+            versions.setdefault(row["external_id"], []).append(row)
         # Customers acquired (and referred) count on the day of acquired_at, lost ones on the day
-        # of churned_at (reports.builders.sources.business): both days of the new and the old row.
-        days = _column_days(organization, rows, "acquired_at", "churned_at")
+        # of churned_at (reports.builders.sources.business): the days of both versions of a
+        # customer that is new or whose dates or referrer changed.
+        counted = [row for rows_ in versions.values()
+                   if len(rows_) == 1 or any(len({str(r.get(k)) for r in rows_}) > 1 for k in CUSTOMER_COUNTED)
+                   for row in rows_]
+        days = _column_days(organization, counted, "acquired_at", "churned_at")
         # Survey answers without a segment of their own are counted under their customer's.
-        segments: dict[str, set] = {}
-        for row in rows:  # a changed customer's new row, then its old one
-            segments.setdefault(row["external_id"], set()).add(row["segment"])
-        moved = [external_id for external_id, seen in segments.items() if len(seen) > 1]
+        moved = [external_id for external_id, rows_ in versions.items() if len({r["segment"] for r in rows_}) > 1]
         if moved:
             ids = Customer.objects.for_org(organization).filter(external_id__in=moved).values_list("pk", flat=True)
             days |= customer_days(organization=organization, customer_ids=ids)
