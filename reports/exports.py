@@ -43,7 +43,10 @@ def _round(value, digits: int | None):
         return value
     from decimal import ROUND_HALF_UP, Decimal
 
-    return float(Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    # No decimals (counts, and a count's median such as messages per chat): a whole number in the
+    # file as on the page ("2", not "2.0").
+    return int(rounded) if digits == 0 else float(rounded)
 
 
 def _safe_text(value: str) -> str:

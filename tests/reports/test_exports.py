@@ -70,3 +70,14 @@ def test_empty_values_are_a_dash_and_changes_carry_their_sign():
         assert formatting.signed_percent(-0.125) == "−12.5%"
         assert formatting.duration(45) == "45 sec"
         assert formatting.duration(90_061) == "1 day 1 hr"  # hours after days are not padded
+
+
+def test_a_whole_number_column_writes_whole_numbers():
+    """A count's median (messages per chat p50 = 2.0 from the histogram) is "2" in the file, as on
+    the page; 2.5 rounds half up to 3."""
+    columns = [Column("messages_per_chat.p50", "Messages per chat (median)", digits=0)]
+    header, first, second = _csv(export_response(filename="m", columns=columns, rows=[[2.0], [2.5]], fmt="csv"))
+    assert (first, second) == (["2"], ["3"])
+    sheet = load_workbook(io.BytesIO(export_response(filename="m", columns=columns, rows=[[2.0]], fmt="xlsx").content)).active
+    value = list(sheet.iter_rows(values_only=True))[1][0]
+    assert value == 2 and isinstance(value, int)

@@ -93,7 +93,7 @@ def test_the_leaderboard_median_row_is_the_same_function_in_the_page_and_its_exp
     xlsx_median = next(r for r in xlsx_rows if r[0] == "median")
     assert csv_median[1] == "Median of 4 agents"
     assert (csv_median[2 + frt], xlsx_median[2 + frt]) == ("70.0", 70.0)
-    assert (csv_median[2 + chats], xlsx_median[2 + chats]) == ("2.0", 2)  # 1.5 to 0 decimals, half up
+    assert (csv_median[2 + chats], xlsx_median[2 + chats]) == ("2", 2)  # 1.5 to 0 decimals, half up: a whole number, as on the page
 
 
 def test_the_personal_email_shows_the_same_team_median(org, tier1, member_factory):
@@ -274,7 +274,7 @@ def test_calls_resolved_and_negative_share_on_the_leaderboard_and_the_agent_page
     i = next(n for n, h in enumerate(header) if h == "Calls resolved [tickets_total.calls_resolved]")
     j = next(n for n, h in enumerate(header) if h == "Negative share [csat.negative_share]")
     csv_by, xlsx_by = {r[0]: r for r in csv_rows[1:]}, {r[0]: r for r in xlsx_rows[1:]}
-    assert [csv_by[k][i] for k in ("a1", "a2", "median")] == ["0", "1", "1.0"]  # the median: 0.5 to 0 decimals
+    assert [csv_by[k][i] for k in ("a1", "a2", "median")] == ["0", "1", "1"]  # the median: 0.5 to 0 decimals, a whole number
     assert [xlsx_by[k][i] for k in ("a1", "a2", "median")] == [0, 1, 1]
     assert [csv_by[k][j] for k in ("a1", "a2", "median")] == ["50.0", "0.0", "25.0"]
     assert [xlsx_by[k][j] for k in ("a1", "a2", "median")] == [50.0, 0.0, 25.0]
