@@ -8,7 +8,7 @@ has it, and the outsider has that same role in the other organization.
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
 
 from accounts.models import ROLE_CAPABILITIES, Role
 from tests.factories import (
@@ -20,6 +20,7 @@ from tests.factories import (
     TeamFactory,
     TicketFactory,
 )
+from tests.url_patterns import url_patterns
 
 # Sample values for URL arguments other than org_slug: a value, or a callable that builds a row of
 # the organization under test and returns the value.
@@ -74,22 +75,19 @@ def _invitation(organization):
                                       secret_hash="0" * 64, sent_at=now, expires_at=now + dt.timedelta(days=7))
 
 
-def _walk(patterns, prefix=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern) and p.name:
-            yield prefix + str(p.pattern), p
+def _walk():
+    """The named URL patterns (the pages' names identify them here)."""
+    return ((route, p) for route, p in url_patterns() if p.name)
 
 
 def org_page_names() -> list[str]:
-    names = sorted({p.name for route, p in _walk(get_resolver().url_patterns) if "<slug:org_slug>" in route})
+    names = sorted({p.name for route, p in _walk() if "<slug:org_slug>" in route})
     assert names, "no organization pages found"
     return names
 
 
 def _pattern(name: str) -> URLPattern:
-    return next(p for route, p in _walk(get_resolver().url_patterns) if p.name == name)
+    return next(p for route, p in _walk() if p.name == name)
 
 
 def org_url(name: str, slug: str, organization=None) -> str:

@@ -34,7 +34,7 @@ import pytest
 from django.apps import apps
 from django.core import serializers
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Role
@@ -64,6 +64,7 @@ from tests.factories import (
     WebsiteTrafficFactory,
 )
 from tests.reports.pages.html import ReportHTML
+from tests.url_patterns import url_patterns
 
 MARK = "zqleak"
 A_CHATS, B_CHATS = 2, 5
@@ -196,15 +197,7 @@ def _leaks(response) -> bool:
 
 # --- the walk ------------------------------------------------------------------------------------
 
-def _walk(patterns, prefix=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
-
-
-ALL_PATTERNS = list(_walk(get_resolver().url_patterns))
+ALL_PATTERNS = list(url_patterns())
 ORG_PAGES = sorted({p.name for route, p in ALL_PATTERNS if "<slug:org_slug>" in route})
 API_PATTERNS = sorted({p.name for route, p in ALL_PATTERNS
                        if route.startswith("api/") and p.name and p.name not in NOT_TENANT_DATA})
